@@ -170,7 +170,8 @@ def parse_declaration(data: Any, platform_id: str, *, require_https: bool = Fals
     for doc_type, doc in terms.items():
         where = f"{platform_id} / {doc_type}"
         if doc_type not in DOCUMENT_TYPES:
-            raise CatalogError(f"{where}: unknown document type (known: {', '.join(DOCUMENT_TYPES)})")
+            known = ", ".join(DOCUMENT_TYPES)
+            raise CatalogError(f"{where}: unknown document type (known: {known})")
         if not isinstance(doc, dict):
             raise CatalogError(f"{where}: a document is a JSON object")
         shared_select = _selectors(doc.get("select"), where)

@@ -1,0 +1,136 @@
+"""Generic normalisation: what two captures of the same policy must agree on.
+
+Three layers, each stricter than the last:
+- `clean_line`: the stored text. Invisible characters, odd spaces and typographic quote
+  variants go; the wording stays exactly as published.
+- `line_words`: the comparison key of a line: its words, case-folded, without punctuation or
+  markup, with an accidentally doubled word counted once. Two texts with the same words in the
+  same order say the same thing, whatever their punctuation, markup or block structure.
+- `normalize_url`: link targets without per-request tokens (UUIDs, click-trackers, utm_*,
+  fbclid, session ids), so a link is compared by where it really goes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+# Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
+# zero-width space, soft hyphen, BOM, bidi marks): invisible to a reader, so never a change.
+INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
+    None,
+)
+SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+TYPOGRAPHIC = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-",
+        "\u2024": ".", "\u2027": "-",
+    }
+)
+# A line that is only a loading indicator or the residue of a client-side render
+# ("Loading…", "…", a literal `false` where a banner was not rendered).
+PLACEHOLDER = re.compile(
+    r"^(?:loading|chargement|cargando|wird geladen|please wait|false|true|null|undefined|nan"
+    r"|\[object object\])?[\s.\u2026·•-]*$",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"\w+")
+# Cloudflare replaces e-mail addresses by this placeholder for clients without JavaScript.
+CF_EMAIL_PLACEHOLDER = "[email protected]"
+
+
+def clean_line(text: str) -> str:
+    """The stored form of one block: NFC, no invisible characters, single spaces, straight
+    quotes. Wording is untouched."""
+    text = unicodedata.normalize("NFC", text.translate(INVISIBLE)).translate(TYPOGRAPHIC)
+    return SPACES.sub(" ", text).strip()
+
+
+def is_placeholder(line: str) -> bool:
+    body = line.lstrip("#-| ").strip()
+    return bool(PLACEHOLDER.match(body))
+
+
+def line_words(line: str) -> list[str]:
+    """The comparison key of a line (see module docstring)."""
+    words = WORD.findall(line.casefold().replace("_", " "))
+    out: list[str] = []
+    for word in words:
+        if not out or out[-1] != word or len(word) < 3:
+            out.append(word)
+    return out
+
+
+def text_words(lines: list[str]) -> list[str]:
+    words: list[str] = []
+    for line in lines:
+        words.extend(line_words(line))
+    return words
+
+
+# --- links ----------------------------------------------------------------------------------
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+# An opaque per-request token: one long run of letters and digits mixed (not a readable slug,
+# whose words are separated by hyphens), or a long hex string.
+LONG_TOKEN = re.compile(
+    r"\b(?:(?=[A-Za-z0-9_]*\d)(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{24,}|[0-9a-fA-F]{16,})\b"
+)
+TRACKING_PARAMS = re.compile(
+    r"^(?:utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_[ce]id|_hs(?:enc|mi)|igshid|"
+    r"yclid|twclid|ttclid|li_fat_id|oly_(?:anon|enc)_id|vero_id|_ga|_gl|ref_src|ref_url|"
+    r"spm|scm|trk|trkinfo|tracking_?id|entry_point|clickid|click_id|ncid|cmpid|campaign_id|"
+    r"sessionid|session_id|sid|jsessionid|phpsessid|aspsessionid|token|nonce|cache|cb|_|"
+    r"__cf_chl_\w+|cf_chl_\w+|x-amz-\w+|fclid|ntb|ptn|ver|hsh|psq)$",
+    re.IGNORECASE,
+)
+
+
+def _decode_bing_click(query: dict[str, str]) -> str | None:
+    """bing.com/ck/a?...&u=a1<base64url of the target>: recover the real target."""
+    encoded = query.get("u", "")
+    if not encoded.startswith("a1"):
+        return None
+    payload = encoded[2:]
+    try:
+        return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def normalize_url(href: str, base: str = "") -> str:
+    """The stable identity of a link target (see module docstring)."""
+    href = clean_line(href)
+    if not href or href.startswith(("javascript:", "data:")):
+        return ""
+    if href.startswith("mailto:"):
+        return "mailto:" + unquote(href[7:]).split("?")[0].strip().lower()
+    url = urljoin(base, href) if base else href
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    # Redirectors and click-trackers: the link really goes to the target they wrap.
+    if host.endswith("bing.com") and parts.path.startswith("/ck/"):
+        target = _decode_bing_click(query)
+        return normalize_url(target) if target else "https://www.bing.com/ck/a"
+    for key in ("url", "u", "q", "target", "redirect", "dest"):
+        wrapped = query.get(key, "")
+        if host.startswith(("l.", "lm.", "out.")) or parts.path in ("/url", "/redirect", "/l.php"):
+            if wrapped.startswith(("http://", "https://")):
+                return normalize_url(wrapped)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not TRACKING_PARAMS.match(k)]
+    path = UUID.sub("{id}", parts.path)
+    path = LONG_TOKEN.sub("{token}", path)
+    kept = [(k, "{id}" if UUID.fullmatch(v) or LONG_TOKEN.fullmatch(v) else v) for k, v in kept]
+    # An in-page anchor is navigation, not a destination.
+    netloc = parts.netloc.lower().removeprefix("www.")
+    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, netloc, path.rstrip("/") or "/", urlencode(sorted(kept)), ""))

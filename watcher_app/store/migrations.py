@@ -1,0 +1,115 @@
+"""Numbered, idempotent schema migrations.
+
+Each migration is frozen SQL (never generated from the current models, which move on), applied in
+one transaction together with its `schema_version` row, so a crash leaves either the old or the
+new schema. Applying them again is a no-op. A saved database of every schema version lives in
+tests/fixtures/db/ and the migration tests upgrade each of them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
+    def apply(conn: sqlite3.Connection) -> None:
+        for statement in statements:
+            conn.execute(statement)
+
+    return apply
+
+
+# Version 1: the initial schema.
+_V1 = (
+    'CREATE TABLE IF NOT EXISTS "schema_version" ("version" INTEGER NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "applied_at" DATETIME NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS "platform" ("id" TEXT NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "origin" TEXT NOT NULL, "declaration" TEXT NOT NULL, "watched" INTEGER NOT NULL, "added_at" DATETIME NOT NULL)',
+    'CREATE INDEX IF NOT EXISTS "platform_watched" ON "platform" ("watched")',
+    'CREATE TABLE IF NOT EXISTS "document" ("id" INTEGER NOT NULL PRIMARY KEY, "platform_id" TEXT NOT NULL, "type" TEXT NOT NULL, "sources" TEXT NOT NULL, "active" INTEGER NOT NULL, "check_interval_s" INTEGER, "created_at" DATETIME NOT NULL, "last_check_at" DATETIME, "last_outcome" TEXT, "last_reason" TEXT, "consecutive_failures" INTEGER NOT NULL, FOREIGN KEY ("platform_id") REFERENCES "platform" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "document_platform_id" ON "document" ("platform_id")',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "document_platform_id_type" ON "document" ("platform_id", "type")',
+    'CREATE TABLE IF NOT EXISTS "snapshot" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "source_index" INTEGER NOT NULL, "url" TEXT NOT NULL, "fetched_at" DATETIME NOT NULL, "http_status" INTEGER NOT NULL, "headers" TEXT NOT NULL, "content_type" TEXT NOT NULL, "sha256" TEXT NOT NULL, "size" INTEGER NOT NULL, "raw" BLOB NOT NULL, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "snapshot_document_id" ON "snapshot" ("document_id")',
+    'CREATE INDEX IF NOT EXISTS "snapshot_fetched_at" ON "snapshot" ("fetched_at")',
+    'CREATE INDEX IF NOT EXISTS "snapshot_sha256" ON "snapshot" ("sha256")',
+    'CREATE TABLE IF NOT EXISTS "version" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "text" TEXT NOT NULL, "sha256" TEXT NOT NULL, "key_sha256" TEXT NOT NULL, "links" TEXT NOT NULL, "snapshots" TEXT NOT NULL, "extractor_version" INTEGER NOT NULL, "kind" TEXT NOT NULL, "first_seen" DATETIME NOT NULL, "last_verified" DATETIME NOT NULL, "current" INTEGER NOT NULL, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "version_document_id" ON "version" ("document_id")',
+    'CREATE INDEX IF NOT EXISTS "version_sha256" ON "version" ("sha256")',
+    'CREATE INDEX IF NOT EXISTS "version_first_seen" ON "version" ("first_seen")',
+    'CREATE INDEX IF NOT EXISTS "version_current" ON "version" ("current")',
+    'CREATE TABLE IF NOT EXISTS "check" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "started_at" DATETIME NOT NULL, "duration_s" REAL NOT NULL, "outcome" TEXT NOT NULL, "reason" TEXT NOT NULL, "http_status" INTEGER, "raw_sha256" TEXT, "version_id" INTEGER, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE, FOREIGN KEY ("version_id") REFERENCES "version" ("id") ON DELETE SET NULL)',
+    'CREATE INDEX IF NOT EXISTS "check_document_id" ON "check" ("document_id")',
+    'CREATE INDEX IF NOT EXISTS "check_started_at" ON "check" ("started_at")',
+    'CREATE INDEX IF NOT EXISTS "check_outcome" ON "check" ("outcome")',
+    'CREATE INDEX IF NOT EXISTS "check_version_id" ON "check" ("version_id")',
+    'CREATE TABLE IF NOT EXISTS "change" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "from_version_id" INTEGER NOT NULL, "to_version_id" INTEGER NOT NULL, "detected_at" DATETIME NOT NULL, "stats" TEXT NOT NULL, "severity" TEXT, "categories" TEXT NOT NULL, "summary" TEXT, "effective_date" TEXT, "analysis" TEXT, "read" INTEGER NOT NULL, "notified" INTEGER NOT NULL, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE, FOREIGN KEY ("from_version_id") REFERENCES "version" ("id") ON DELETE CASCADE, FOREIGN KEY ("to_version_id") REFERENCES "version" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX IF NOT EXISTS "change_document_id" ON "change" ("document_id")',
+    'CREATE INDEX IF NOT EXISTS "change_from_version_id" ON "change" ("from_version_id")',
+    'CREATE INDEX IF NOT EXISTS "change_to_version_id" ON "change" ("to_version_id")',
+    'CREATE INDEX IF NOT EXISTS "change_detected_at" ON "change" ("detected_at")',
+    'CREATE INDEX IF NOT EXISTS "change_read" ON "change" ("read")',
+    'CREATE TABLE IF NOT EXISTS "alert" ("id" INTEGER NOT NULL PRIMARY KEY, "created_at" DATETIME NOT NULL, "kind" TEXT NOT NULL, "change_id" INTEGER, "document_id" INTEGER, "title" TEXT NOT NULL, "body" TEXT NOT NULL, "channel" TEXT NOT NULL, "delivered" INTEGER NOT NULL, "detail" TEXT NOT NULL, FOREIGN KEY ("change_id") REFERENCES "change" ("id") ON DELETE SET NULL, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE SET NULL)',
+    'CREATE INDEX IF NOT EXISTS "alert_created_at" ON "alert" ("created_at")',
+    'CREATE INDEX IF NOT EXISTS "alert_change_id" ON "alert" ("change_id")',
+    'CREATE INDEX IF NOT EXISTS "alert_document_id" ON "alert" ("document_id")',
+    'CREATE TABLE IF NOT EXISTS "setting" ("key" TEXT NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)',
+)
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _run(_V1)),)
+
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """0 for an empty database; otherwise the highest applied migration."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def pending(conn: sqlite3.Connection) -> list[Migration]:
+    done = current_version(conn)
+    return [m for m in MIGRATIONS if m.version > done]
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply every pending migration, each atomically; returns the versions applied."""
+    done = current_version(conn)
+    if done > LATEST:
+        raise RuntimeError(
+            f"this database has schema version {done}, newer than this app understands "
+            f"({LATEST}); install a newer Governance Watcher"
+        )
+    applied = []
+    for migration in pending(conn):
+        # BEGIN IMMEDIATE takes the write lock first, so two processes starting at once
+        # cannot both apply the same migration.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if current_version(conn) >= migration.version:
+                conn.execute("ROLLBACK")
+                continue
+            migration.apply(conn)
+            conn.execute(
+                "INSERT INTO schema_version (version, name, applied_at) "
+                "VALUES (?, ?, datetime('now'))",
+                (migration.version, migration.name),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,127 @@
+"""Is this capture the policy at all? Never store an error page, a challenge or a shell.
+
+Every verdict carries a specific reason the user can act on. The checks look at what a reader
+of the page would see (title, first lines, amount of text), never at byte sizes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from watcher_app.extract import Extracted
+from watcher_app.extract.normalize import clean_line, text_words
+
+MIN_WORDS = 40  # fewer words than a short paragraph: not a policy
+COLLAPSE_RATIO = 0.4  # under 40 % of the last good text: suspicious until confirmed
+SHORT_PAGE_WORDS = 400  # a signature counts anywhere on a page shorter than this
+
+# (reason, pattern): what a reader would recognise. Order matters: the first match names it.
+SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(pattern, re.IGNORECASE))
+    for reason, pattern in (
+        ("bot challenge (Cloudflare)", r"just a moment\.\.\.|attention required! \| cloudflare|"
+         r"checking (?:if the site connection is secure|your browser)|cf-browser-verification|"
+         r"enable javascript and cookies to continue|performance & security by cloudflare"),
+        ("bot challenge (Imperva/Incapsula)", r"incapsula incident id|request unsuccessful\. "
+         r"incapsula"),
+        ("bot challenge (Akamai)", r"access denied.{0,80}you don't have permission to access|"
+         r"reference #\d+\.[0-9a-f]+\.\d+|pardon our interruption"),
+        ("captcha", r"\bcaptcha\b|verify (?:that )?you are (?:a )?human|are you a robot|"
+         r"unusual traffic from your computer|press (?:and|&) hold|px-captcha|datadome"),
+        ("access denied", r"^(?:403 )?(?:access denied|forbidden|request blocked)\b|"
+         r"you have been blocked|your access to this (?:site|page) has been"),
+        ("client-side error page", r"application error: a client-side exception has occurred|"
+         r"something went wrong|an (?:unexpected )?error (?:has )?occurred|oops[!,.]"),
+        ("not found (soft 404)", r"^(?:error )?404\b|page (?:was )?not found|"
+         r"this page (?:could not be found|isn't available|does not exist|doesn't exist)|"
+         r"we can(?:no|')t find (?:that|the|this) page|no longer available|^not found$"),
+        ("server error page", r"^(?:500 )?internal server error|^50[234]\b|"
+         r"service (?:temporarily )?unavailable|bad gateway|gateway time-?out"),
+        ("empty app shell", r"you need to enable javascript to run this app|"
+         r"(?:please )?enable javascript|javascript (?:is )?(?:required|disabled)|"
+         r"this (?:site|app) requires javascript"),
+        ("login wall", r"^(?:sign in|log in|login)\b(?! to (?:your|the) )|"
+         r"sign in to continue|log in to continue|you must be logged in"),
+    )
+)
+LOGIN_URL = re.compile(r"(?:^|[/.=_-])(?:login|log-in|signin|sign-in|sso|auth|account)s?"
+                       r"(?:[/.?_-]|$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    outcome: str  # "blocked" or "error"
+    reason: str
+
+
+def signature_of(title: str, lines: list[str], *, anywhere: bool) -> str | None:
+    """The kind of non-policy page this looks like, from its title and first lines (or from
+    all of a short page's lines)."""
+    candidates = [title] + (lines if anywhere else lines[:4])
+    for text in candidates:
+        text = text.lstrip("#-| ").strip()
+        if not text or (not anywhere and len(text) > 160):
+            continue
+        for reason, pattern in SIGNATURES:
+            if pattern.search(text):
+                return f"{reason}: \u201c{text[:120]}\u201d"
+    return None
+
+
+def _page_lines(raw_html: str) -> list[str]:
+    tree = LexborHTMLParser(raw_html)
+    body = tree.body
+    if body is None:
+        return []
+    for node in body.css("script, style, noscript, template, svg"):
+        node.decompose()
+    return [line for line in (clean_line(t) for t in body.text(separator="\n").split("\n"))
+            if line]
+
+
+def _suggestion(raw_html: str) -> str:
+    """When a declared selector stops matching: does a generic container still hold text?"""
+    tree = LexborHTMLParser(raw_html)
+    for candidate in ("main", "article", "[role=main]", "#content", ".content"):
+        node = tree.css_first(candidate)
+        if node is not None and len(node.text(separator=" ").split()) >= MIN_WORDS * 5:
+            return f"; `{candidate}` still holds the text: consider it as the selector"
+    return ""
+
+
+def validate_source(
+    extracted: Extracted, raw_html: str | None, *, requested_url: str, final_url: str
+) -> Problem | None:
+    """Problems with one fetched source, before its text is compared with anything."""
+    requested, final = urlsplit(requested_url), urlsplit(final_url)
+    if final.hostname and requested.hostname and final.hostname != requested.hostname and (
+        LOGIN_URL.search(final.path) or LOGIN_URL.search(final.hostname or "")
+    ):
+        return Problem("blocked", f"redirected to a login page on another host ({final_url})")
+    if not extracted.selector_matched:
+        page = _page_lines(raw_html) if raw_html else []
+        kind = signature_of(extracted.title, page, anywhere=len(text_words(page)) < 2000)
+        if kind:
+            return Problem("blocked", kind)
+        wanted = ", ".join(extracted.unmatched) or "the declared selector"
+        hint = _suggestion(raw_html) if raw_html else ""
+        return Problem("blocked", f"needs attention: selector no longer matches ({wanted}){hint}")
+    words = text_words(extracted.lines)
+    kind = signature_of(extracted.title, extracted.lines, anywhere=len(words) < SHORT_PAGE_WORDS)
+    if kind:
+        return Problem("blocked", kind)
+    if not extracted.lines and raw_html is None:
+        return Problem("blocked", "the PDF has no text layer (a scanned document?)")
+    if len(words) < MIN_WORDS:
+        return Problem("blocked", f"too little text to be the policy ({len(words)} words)")
+    return None
+
+
+def collapsed(new_words: int, previous_words: int) -> bool:
+    """A sudden collapse of the text is more likely a broken page than a rewrite: it must be
+    confirmed by a second fetch before it is believed."""
+    return previous_words > 0 and new_words < COLLAPSE_RATIO * previous_words

@@ -44,6 +44,7 @@ PLACEHOLDER = re.compile(
 WORD = re.compile(r"\w+")
 # Cloudflare replaces e-mail addresses by this placeholder for clients without JavaScript.
 CF_EMAIL_PLACEHOLDER = "[email protected]"
+CF_PLACEHOLDER = re.compile(r"\[\s*email\s+protected\s*\]?")
 
 
 def clean_line(text: str) -> str:
@@ -58,9 +59,20 @@ def is_placeholder(line: str) -> bool:
     return bool(PLACEHOLDER.match(body))
 
 
+URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+", re.IGNORECASE)
+# Markup shown as text (an escaped <br> in a table cell) is residue of rendering, not wording.
+MARKUP_IN_TEXT = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>")
+TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
+
+
 def line_words(line: str) -> list[str]:
-    """The comparison key of a line (see module docstring)."""
-    words = WORD.findall(line.casefold().replace("_", " "))
+    """The comparison key of a line (see module docstring). A URL printed in the text is a link
+    target, not wording; an e-mail address is one token; Cloudflare's e-mail placeholder is the
+    token "@email" so that it can be matched against the address it hides."""
+    text = CF_PLACEHOLDER.sub(" cfemailplaceholder ", line.casefold().replace("\\", ""))
+    text = URL_IN_TEXT.sub(" ", MARKUP_IN_TEXT.sub(" ", text)).replace("_", " ")
+    words = [w.strip(".") if "@" in w else w for w in TOKEN.findall(text)]
+    words = ["@email" if w == "cfemailplaceholder" else w for w in words]
     out: list[str] = []
     for word in words:
         if not out or out[-1] != word or len(word) < 3:
@@ -120,11 +132,13 @@ def normalize_url(href: str, base: str = "") -> str:
     if host.endswith("bing.com") and parts.path.startswith("/ck/"):
         target = _decode_bing_click(query)
         return normalize_url(target) if target else "https://www.bing.com/ck/a"
+    redirector = host.startswith(("l.", "lm.", "out.")) or parts.path in (
+        "/url", "/redirect", "/l.php"
+    )
     for key in ("url", "u", "q", "target", "redirect", "dest"):
         wrapped = query.get(key, "")
-        if host.startswith(("l.", "lm.", "out.")) or parts.path in ("/url", "/redirect", "/l.php"):
-            if wrapped.startswith(("http://", "https://")):
-                return normalize_url(wrapped)
+        if redirector and wrapped.startswith(("http://", "https://")):
+            return normalize_url(wrapped)
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
             if not TRACKING_PARAMS.match(k)]
     path = UUID.sub("{id}", parts.path)

@@ -1,0 +1,130 @@
+"""Read-side queries shared by the command line and the app: history, diffs, verification."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from typing import Any
+
+import peewee
+
+from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
+
+
+class NotFound(LookupError):
+    """A platform, document or version the user named does not exist."""
+
+
+def find_document(platform_id: str, doc_type: str) -> Document:
+    platform = Platform.get_or_none(id=platform_id)
+    if platform is None:
+        raise NotFound(f"no platform {platform_id!r} in this database")
+    docs = list(Document.select().where(Document.platform == platform))
+    for doc in docs:
+        if doc.type.lower() == doc_type.lower():
+            return doc
+    known = ", ".join(d.type for d in docs) or "none"
+    raise NotFound(f"{platform_id} has no document {doc_type!r} (it has: {known})")
+
+
+def find_version(platform_id: str, doc_type: str, version_id: int | None = None) -> Version:
+    doc = find_document(platform_id, doc_type)
+    query = Version.select().where(Version.document == doc)
+    if version_id is not None:
+        version = query.where(Version.id == version_id).first()
+    else:
+        version = query.where(Version.current == True).order_by(Version.id.desc()).first()  # noqa: E712
+    if version is None:
+        what = f"version {version_id}" if version_id is not None else "any version yet"
+        raise NotFound(f"{platform_id} / {doc.type} has no {what}")
+    return version
+
+
+def previous_version(version: Version) -> Version | None:
+    """The version the user saw before this one (changes link them; else the one before)."""
+    change = Change.get_or_none(Change.to_version == version)
+    if change is not None:
+        return change.from_version
+    return (Version.select().where((Version.document == version.document_id)
+                                   & (Version.id < version.id))
+            .order_by(Version.id.desc()).first())
+
+
+def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any]]:
+    """Every check of the platform's documents, newest first, with the changes they found."""
+    if Platform.get_or_none(id=platform_id) is None:
+        raise NotFound(f"no platform {platform_id!r} in this database")
+    docs = list(Document.select().where(Document.platform == platform_id))
+    if doc_type:
+        docs = [find_document(platform_id, doc_type)]
+    changes = {c.to_version_id: c for c in Change.select().where(Change.document.in_(docs))}
+    rows = []
+    checks = (Check.select(Check, Document).join(Document)
+              .where(Check.document.in_(docs)).order_by(Check.started_at.desc(), Check.id.desc()))
+    for check in checks:
+        change = changes.get(check.version_id) if check.outcome == "changed" else None
+        rows.append({
+            "at": check.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "document": check.document.type,
+            "outcome": check.outcome,
+            "version": check.version_id,
+            "reason": check.reason,
+            "http_status": check.http_status,
+            "change": None if change is None else {
+                "id": change.id, "from": change.from_version_id, "to": change.to_version_id,
+                "severity": change.severity, "categories": change.categories,
+                "summary": change.summary, "stats": change.stats,
+            },
+        })
+    return rows
+
+
+def diff_report(platform_id: str, doc_type: str, from_id: int | None, to_id: int | None,
+                fmt: str, *, color: bool = False) -> str:
+    from watcher_app.diff import diff_texts
+    from watcher_app.diff_render import render_html, render_json, render_text
+
+    new = find_version(platform_id, doc_type, to_id)
+    old = find_version(platform_id, doc_type, from_id) if from_id else previous_version(new)
+    if old is None:
+        raise NotFound(f"{platform_id} / {doc_type}: version {new.id} is the first; "
+                       "there is nothing to compare it with (use --from)")
+    result = diff_texts(old.text, new.text)
+    if fmt == "json":
+        import json
+
+        payload = {"from": old.id, "to": new.id, **render_json(result)}
+        return json.dumps(payload, ensure_ascii=False, indent=1)
+    if fmt == "html":
+        return render_html(result, old_title=f"v{old.id} · {old.first_seen:%Y-%m-%d %H:%M}",
+                           new_title=f"v{new.id} · {new.first_seen:%Y-%m-%d %H:%M}")
+    header = (f"{platform_id} / {new.document.type}: v{old.id} ({old.first_seen:%Y-%m-%d}) → "
+              f"v{new.id} ({new.first_seen:%Y-%m-%d})\n")
+    return header + render_text(result, color=color)
+
+
+def verify(db: peewee.Database) -> tuple[list[str], dict[str, int]]:
+    """Re-hash every version text and raw snapshot against the hash stored with it."""
+    problems: list[str] = []
+    counted = {"versions": 0, "snapshots": 0}
+    for version in Version.select().iterator():
+        counted["versions"] += 1
+        if hashlib.sha256(version.text.encode("utf-8")).hexdigest() != version.sha256:
+            problems.append(f"version {version.id}: text does not match its SHA-256")
+    for snap in Snapshot.select().iterator():
+        counted["snapshots"] += 1
+        try:
+            raw = zlib.decompress(snap.raw)
+        except zlib.error:
+            problems.append(f"snapshot {snap.id}: compressed bytes are corrupt")
+            continue
+        if hashlib.sha256(raw).hexdigest() != snap.sha256:
+            problems.append(f"snapshot {snap.id}: bytes do not match their SHA-256")
+    rows = db.execute_sql("PRAGMA integrity_check").fetchall()
+    if rows != [("ok",)]:
+        problems.append(f"database integrity check: {rows[:3]}")
+    orphans = (Change.select().join(Version, on=(Change.to_version == Version.id))
+               .where(Version.document != Change.document).count())
+    if orphans:
+        problems.append(f"{orphans} change(s) point at a version of another document")
+    return problems, counted

@@ -30,16 +30,34 @@ from dataclasses import dataclass, field
 from watcher_app.extract.normalize import line_words
 
 BANNER_MAX_WORDS = 90
-NOTICE = re.compile(
+# An announcement that the document itself is being or has been updated, in the first person
+# (a clause saying how future updates work is policy text, not a banner).
+ANNOUNCEMENT = re.compile(
     r"\bwe(?:'ve| have)? (?:recently )?updated\b|\bwe(?:'re| are) (?:updating|changing|making)\b"
     r"|\bwe (?:have )?made (?:some )?(?:updates|changes)\b|\bwe will be updating\b"
-    r"|\b(?:updates?|changes|version|terms|policy|agreement|notice)\b.{0,60}\b(?:will )?"
-    r"(?:go(?:es)?|come(?:s)?|take(?:s)?) (?:into )?effect\b"
-    r"|\btake effect on\b|\beffective (?:until|from|on|as of)\b"
-    r"|\byou accept the updated\b|\b(?:updated|new) (?:user agreement|terms|privacy policy|"
-    r"policy|version)\b|\bprevious version\b|\bupdate to our\b",
+    r"|\byou accept the updated\b|\bupdate to our\b|\bthis page is the updated\b",
     re.IGNORECASE,
 )
+# Wording of a dated notice: "... will go into effect on <date>", "effective until <date>".
+DATED_NOTICE = re.compile(
+    r"\b(?:go(?:es)?|come(?:s)?|take(?:s)?) (?:into )?effect\b"
+    r"|\beffective (?:until|from|on|as of)\b"
+    r"|\b(?:updated|new) (?:user agreement|terms|privacy policy|policy|version)\b"
+    r"|\bprevious version\b",
+    re.IGNORECASE,
+)
+RULE_LIKE = re.compile(r"\bmay\b(?!\s+\d)|\bfrom time to time\b|\bwill notify\b|\bdays? after\b",
+                       re.IGNORECASE)
+
+
+def _notice(text: str) -> bool:
+    """An update notice: announced in the first person, or dated, and not a rule about how
+    updates work ("we may update these Terms…")."""
+    if RULE_LIKE.search(text):
+        return False
+    return bool(ANNOUNCEMENT.search(text) or (DATED_NOTICE.search(text) and DATE.search(text)))
+
+
 DATE = re.compile(
     r"\b(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
     r"(?: \d{1,2},?)? \d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
@@ -141,7 +159,7 @@ def _label(text: str, key: tuple[str, ...]) -> bool:
 
 def _banner(texts: list[str], keys: list[tuple[str, ...]]) -> bool:
     """A short notice that the document is being or has been updated."""
-    return _n_words(keys) <= BANNER_MAX_WORDS and bool(NOTICE.search(" ".join(texts)))
+    return _n_words(keys) <= BANNER_MAX_WORDS and _notice(" ".join(texts))
 
 
 def _superseded_copy(keys: list[tuple[str, ...]], remaining: _Doc, announced: bool) -> bool:
@@ -261,7 +279,7 @@ def compare(old_lines: list[str], new_lines: list[str]) -> Verdict:
     matcher = difflib.SequenceMatcher(None, [" ".join(k) for k in old.keys],
                                       [" ".join(k) for k in new.keys], autojunk=False)
     opcodes = matcher.get_opcodes()
-    announced = any(NOTICE.search(t) for tag, i1, i2, _, _ in opcodes if tag != "equal"
+    announced = any(_notice(t) for tag, i1, i2, _, _ in opcodes if tag != "equal"
                     for t in old.lines[i1:i2])
     noise: list[str] = []
     for tag, i1, i2, j1, j2 in opcodes:

@@ -77,7 +77,8 @@ def _page_lines(raw_html: str) -> list[str]:
     body = tree.body
     if body is None:
         return []
-    for node in body.css("script, style, noscript, template, svg"):
+    # <noscript> stays: "enable JavaScript to run this app" is how an empty shell identifies itself
+    for node in body.css("script, style, template, svg"):
         node.decompose()
     return [line for line in (clean_line(t) for t in body.text(separator="\n").split("\n"))
             if line]

@@ -69,14 +69,28 @@ def line_words(line: str) -> list[str]:
     """The comparison key of a line (see module docstring). A URL printed in the text is a link
     target, not wording; an e-mail address is one token; Cloudflare's e-mail placeholder is the
     token "@email" so that it can be matched against the address it hides."""
-    text = CF_PLACEHOLDER.sub(" cfemailplaceholder ", line.casefold().replace("\\", ""))
-    text = URL_IN_TEXT.sub(" ", MARKUP_IN_TEXT.sub(" ", text)).replace("_", " ")
-    words = [w.strip(".") if "@" in w else w for w in TOKEN.findall(text)]
-    words = ["@email" if w == "cfemailplaceholder" else w for w in words]
+    text = line.casefold()
+    # The substitutions are rare; testing for their trigger first keeps this hot path cheap.
+    if "\\" in text:
+        text = text.replace("\\", "")
+    if "protected" in text:
+        text = CF_PLACEHOLDER.sub(" cfemailplaceholder ", text)
+    if "<" in text:
+        text = MARKUP_IN_TEXT.sub(" ", text)
+    if "http" in text or "www." in text:
+        text = URL_IN_TEXT.sub(" ", text)
+    if "_" in text:
+        text = text.replace("_", " ")
     out: list[str] = []
-    for word in words:
-        if not out or out[-1] != word or len(word) < 3:
+    last = ""
+    for word in (TOKEN.findall(text) if "@" in text else WORD.findall(text)):
+        if "@" in word:
+            word = word.strip(".")
+        elif word == "cfemailplaceholder":
+            word = "@email"
+        if word != last or len(word) < 3:
             out.append(word)
+            last = word
     return out
 
 

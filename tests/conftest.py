@@ -1,0 +1,33 @@
+"""Shared test setup. Qt must never need a display in tests: offscreen unless told otherwise."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.loopback import LoopbackServer  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+REALWORLD = REPO.parent / "shared" / "realworld"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    """A real SQLite database in a temporary folder, models bound to it."""
+    from watcher_app.store.db import open_database
+
+    database = open_database(tmp_path / "data")
+    yield database
+    database.close()

@@ -153,3 +153,19 @@ def test_appended_page_under_its_own_title() -> None:
     hub = ["# Welcome to the Acme Privacy Centre", "## Our approach",
            "Privacy is at the heart of what we build, every day, for every customer."]
     assert kind(POLICY, POLICY + hub) == "noise"
+
+
+def test_relative_date_byline_is_noise_but_a_changed_period_is_not() -> None:
+    old = ["Updated 3 days ago"] + POLICY
+    assert kind(old, ["Updated this week"] + POLICY) == "noise"
+    assert kind(old, ["Updated over a week ago"] + POLICY) == "noise"
+    retention = POLICY + ["We keep logs for 3 days."]
+    assert kind(retention, POLICY + ["We keep logs for 3 weeks."]) == "change"
+    assert kind(old, ["Updated 3 days ago"] + edit(POLICY, "16 years", "18 years")) == "change"
+
+
+def test_first_person_update_of_a_practice_is_a_change() -> None:
+    practice = POLICY + ["We have updated our retention practices: we now keep logs for 2 years."]
+    assert kind(POLICY, practice) == "change"
+    rules = POLICY + ["The new retention rules take effect on January 1, 2027."]
+    assert kind(POLICY, rules) == "change"

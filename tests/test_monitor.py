@@ -167,3 +167,15 @@ def test_new_extractor_is_a_technical_upgrade(setup, monkeypatch) -> None:
     assert "technical upgrade" in upgrade.reason
     assert Version.get_by_id(first.version).extractor_version == extract.EXTRACTOR_VERSION
     assert Change.select().count() == 0
+
+
+def test_unconfirmed_collapse_is_blocked(setup) -> None:
+    server, doc, monitor = setup
+    first = monitor.check(doc)
+    stub = (b"<html><body><main><h1>Privacy Policy</h1><p>" + b"Short text here. " * 15
+            + b"</p></main></body></html>")
+    answers = iter([stub, page("base")])
+    server.handler("/privacy", lambda info: Route(body=next(answers)))
+    result = monitor.check(doc)
+    assert result.status == "blocked" and "collapsed" in result.reason
+    assert Version.get_by_id(first.version).current and Version.select().count() == 1

@@ -30,17 +30,22 @@ from dataclasses import dataclass, field
 from watcher_app.extract.normalize import line_words
 
 BANNER_MAX_WORDS = 90
+# The document itself, as an update notice names it.
+_DOC = (r"(?:terms|policy|policies|agreement|notice|statement|conditions|guidelines|version"
+        r"|updates?|changes)")
 # An announcement that the document itself is being or has been updated, in the first person
-# (a clause saying how future updates work is policy text, not a banner).
+# (a clause saying how future updates work is policy text, not a banner; "we have updated our
+# retention practices: …" names no document and stays a change).
 ANNOUNCEMENT = re.compile(
-    r"\bwe(?:'ve| have)? (?:recently )?updated\b|\bwe(?:'re| are) (?:updating|changing|making)\b"
-    r"|\bwe (?:have )?made (?:some )?(?:updates|changes)\b|\bwe will be updating\b"
+    r"(?:\bwe(?:'ve| have)? (?:recently )?updated|\bwe(?:'re| are) (?:updating|changing|making)"
+    r"|\bwe (?:have )?made (?:some )?(?:updates|changes)|\bwe will be updating)"
+    rf"\b[^.;]{{0,40}}?\b{_DOC}\b"
     r"|\byou accept the updated\b|\bupdate to our\b|\bthis page is the updated\b",
     re.IGNORECASE,
 )
-# Wording of a dated notice: "... will go into effect on <date>", "effective until <date>".
+# Wording of a dated notice: "this version … will go into effect on <date>".
 DATED_NOTICE = re.compile(
-    r"\b(?:go(?:es)?|come(?:s)?|take(?:s)?) (?:into )?effect\b"
+    rf"\b{_DOC}\b[^.;]{{0,60}}?\b(?:go(?:es)?|come(?:s)?|take(?:s)?) (?:into )?effect\b"
     r"|\beffective (?:until|from|on|as of)\b"
     r"|\b(?:updated|new) (?:user agreement|terms|privacy policy|policy|version)\b"
     r"|\bprevious version\b",
@@ -230,6 +235,25 @@ def _localised(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
     return False
 
 
+RELATIVE_WORDS = frozenset(
+    "a an one two three four five six seven eight nine ten few several over about almost less "
+    "than more just now today yesterday this last past week weeks month months year years day "
+    "days hour hours minute minutes second seconds ago recently".split()
+)
+RELATIVE_CUES = frozenset("ago today yesterday this last past recently now".split())
+BYLINE_WORDS = frozenset("updated modified posted published edited revised".split())
+
+
+def _relative_date(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """A byline whose relative date moved with the clock ("Updated 3 days ago" → "Updated this
+    week"). A changed period in a clause ("3 days" → "3 weeks") has no "ago"/"this"/"last"."""
+    if not (BYLINE_WORDS & set(old) and BYLINE_WORDS & set(new)) or max(len(old), len(new)) > 12:
+        return False
+    only = [w for w in old if w not in new] + [w for w in new if w not in old]
+    return bool(only) and all(w in RELATIVE_WORDS or w.isdigit() for w in only) and bool(
+        RELATIVE_CUES & (set(old) | set(new)))
+
+
 def _reworded(old_keys: list[tuple[str, ...]], new_keys: list[tuple[str, ...]],
               old_doc: _Doc, new_doc: _Doc) -> str | None:
     """Explain a replaced block of lines word by word; None when any edit is real."""
@@ -238,9 +262,10 @@ def _reworded(old_keys: list[tuple[str, ...]], new_keys: list[tuple[str, ...]],
     if old_words == new_words:
         return "text reflowed"
     if len(old_keys) == len(new_keys) and all(
-        a == b or _localised(a, b) for a, b in zip(old_keys, new_keys, strict=True)
+        a == b or _localised(a, b) or _relative_date(a, b)
+        for a, b in zip(old_keys, new_keys, strict=True)
     ):
-        return "label localised"
+        return "label localised or relative date moved"
     reasons = []
     matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

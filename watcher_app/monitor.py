@@ -111,14 +111,19 @@ class Monitor:
         if self.confirm_delay_s > 0:
             self.sleep(self.confirm_delay_s)
         second = capture_document(self.fetcher, doc)
+        shrank = collapsed(len(text_words(cap.lines)), len(text_words(current.text.split("\n"))))
         if second.problem is not None or text_words(second.lines) != text_words(cap.lines):
             why = second.problem[1] if second.problem else "its text differs again"
+            if shrank:
+                # A collapsed text that a second fetch does not reproduce is a broken page.
+                cap.problem = ("blocked", "the text collapsed to under 40 % of the last good "
+                                          f"version and a second fetch did not confirm it ({why})")
+                return self._record_failure(doc, cap, started, current)
             return self._record_unconfirmed(doc, cap, started, current, why)
-        if collapsed(len(text_words(cap.lines)), len(text_words(current.text.split("\n")))):
-            verdict_reason = f"{verdict.reason} (the text shrank by more than 60 %, confirmed)"
-        else:
-            verdict_reason = verdict.reason
-        return self._record_version(doc, cap, started, current, "change", verdict_reason)
+        reason = verdict.reason
+        if shrank:
+            reason += " (the text shrank by more than 60 %; confirmed by a second fetch)"
+        return self._record_version(doc, cap, started, current, "change", reason)
 
     def _flap_target(self, doc: Document, current: Version, cap: Capture) -> Version | None:
         """A recent earlier version with exactly these words: the page flaps between variants."""

@@ -170,6 +170,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from watcher_app.export import export_platform
+
+    _open(args)
+    out = export_platform(args.id, Path(args.out), args.document)
+    print(f"exported {args.id} to {out} (check it with: unzip, then sha256sum -c SHA256SUMS)")
+    return 0
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    from watcher_app.export import citation
+    from watcher_app.reports import find_version
+
+    _open(args)
+    print(citation(find_version(args.id, args.type, args.version)))
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     try:
         from watcher_app.ui.app import run_app
@@ -233,6 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("type", metavar="TYPE")
     p.add_argument("--version", type=int, metavar="V")
     add("verify", cmd_verify, "re-hash every stored version and snapshot")
+    p = add("export", cmd_export, "a verifiable ZIP of a platform's versions, snapshots, "
+                                  "changes (report.html) and timeline")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--document", metavar="TYPE")
+    p.add_argument("--out", required=True, metavar="FILE.zip")
+    p = add("cite", cmd_cite, "a stable citation of a version (platform, document, date, URL, "
+                              "SHA-256)")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("type", metavar="TYPE")
+    p.add_argument("--version", type=int, metavar="V")
     return parser
 
 

@@ -1,0 +1,83 @@
+"""Exports: a ZIP whose SHA256SUMS `sha256sum -c` verifies, a manifest, reports, citations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.loopback import LoopbackServer
+from watcher_app.export import citation, export_platform, timeline_csv
+from watcher_app.fetch import Fetcher
+from watcher_app.monitor import Monitor
+from watcher_app.store.models import Change, Document, Version
+from watcher_app.watchlist import add_custom
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+@pytest.fixture
+def history(db, server: LoopbackServer) -> Document:
+    server.route("/p", (PAGES / "base.html").read_bytes())
+    add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
+        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
+    doc = Document.get()
+    monitor = Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0)
+    monitor.check(doc)
+    server.route("/p", (PAGES / "changed.html").read_bytes())
+    assert monitor.check(doc).status == "changed"
+    server.route("/p", b"oops", status=503)
+    monitor.check(doc)
+    return doc
+
+
+def test_export_zip_verifies_with_sha256sum(history: Document, tmp_path: Path) -> None:
+    out = export_platform("acme", tmp_path / "acme.zip")
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    doc = manifest["documents"][0]
+    assert manifest["platform"] == {"id": "acme", "name": "Acme Cloud"}
+    assert len(doc["versions"]) == 2 and len(doc["changes"]) == 1
+    for version in doc["versions"]:
+        assert (folder / version["file"]).read_text() == Version.get_by_id(version["id"]).text
+        assert version["snapshots"] and version["snapshots"][0]["http_status"] == 200
+    report = (folder / doc["changes"][0]["report"]).read_text()
+    assert "Acme Cloud — Privacy Policy changed" in report and "train" in report
+    if shutil.which("sha256sum"):
+        run = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True,
+                             text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout.count(": OK") == len(list(folder.rglob("*"))) - sum(
+            1 for p in folder.rglob("*") if p.is_dir()) - 1  # every file but SHA256SUMS
+
+
+def test_tampered_export_fails_verification(history: Document, tmp_path: Path) -> None:
+    if not shutil.which("sha256sum"):
+        pytest.skip("sha256sum (coreutils) is not installed")
+    out = export_platform("acme", tmp_path / "acme.zip")
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(folder)
+    victim = next((folder / "privacy-policy" / "versions").iterdir())
+    victim.write_text(victim.read_text() + " (edited)")
+    run = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True)
+    assert run.returncode != 0
+
+
+def test_citation_and_timeline(history: Document) -> None:
+    change = Change.get()
+    text = citation(change.to_version)
+    for part in ("Acme Cloud", "Privacy Policy", change.to_version.sha256, "Governance Watcher",
+                 "http://127.0.0.1"):
+        assert part in text
+    rows = list(csv.DictReader(io.StringIO(timeline_csv(history))))
+    assert [r["outcome"] for r in rows] == ["first", "changed", "error"]
+    assert rows[1]["change"] == str(change.id)

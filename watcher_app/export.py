@@ -1,0 +1,169 @@
+"""Evidence a user can hand to someone else: citable, verifiable, self-contained.
+
+`export_platform` writes a ZIP with every version's text, its raw snapshots, a manifest, a
+`SHA256SUMS` file that `sha256sum -c` verifies, a timeline (CSV and JSON) and one human-readable
+`report.html` per change. `citation` is the stable text behind "Copy citation".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import html
+import io
+import json
+import re
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+from watcher_app import APP_NAME, __version__
+from watcher_app.reports import NotFound, find_document
+from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
+
+EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+
+
+def _stamp(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def source_urls(doc: Document) -> list[str]:
+    return [s["url"] for s in doc.sources]
+
+
+def citation(version: Version) -> str:
+    """A stable, self-explaining citation of one version."""
+    doc: Document = version.document
+    platform: Platform = doc.platform
+    urls = " ; ".join(source_urls(doc))
+    return (f"{platform.name}, \u201c{doc.type}\u201d, version of "
+            f"{version.first_seen:%Y-%m-%d} (captured {_stamp(version.first_seen)}, last "
+            f"verified {_stamp(version.last_verified)}). {urls}. SHA-256 of text: "
+            f"{version.sha256}. Captured by {APP_NAME} {__version__}, version id {version.id}.")
+
+
+def timeline_rows(doc: Document) -> list[dict[str, Any]]:
+    """One row per check of the document, oldest first, with the change it found."""
+    changes = {c.to_version_id: c for c in Change.select().where(Change.document == doc)}
+    rows = []
+    for check in Check.select().where(Check.document == doc).order_by(Check.started_at, Check.id):
+        change = changes.get(check.version_id) if check.outcome == "changed" else None
+        rows.append({
+            "checked_at": _stamp(check.started_at), "outcome": check.outcome,
+            "reason": check.reason, "http_status": check.http_status,
+            "version": check.version_id, "raw_sha256": check.raw_sha256 or "",
+            "change": change.id if change else "", "severity": change.severity if change else "",
+            "categories": ",".join(change.categories or []) if change else "",
+            "summary": (change.summary or "") if change else "",
+        })
+    return rows
+
+
+def timeline_csv(doc: Document) -> str:
+    rows = timeline_rows(doc)
+    out = io.StringIO()
+    fields = ["checked_at", "outcome", "reason", "http_status", "version", "raw_sha256",
+              "change", "severity", "categories", "summary"]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def change_report_html(change: Change) -> str:
+    """Summary, severity, categories with their evidence, and the side-by-side diff."""
+    from watcher_app.diff import diff_texts
+    from watcher_app.diff_render import render_html
+
+    old, new = change.from_version, change.to_version
+    doc = change.document
+    page = render_html(diff_texts(old.text, new.text),
+                       old_title=f"v{old.id} · {old.first_seen:%Y-%m-%d %H:%M} UTC",
+                       new_title=f"v{new.id} · {new.first_seen:%Y-%m-%d %H:%M} UTC")
+    analysis = change.analysis or {}
+    hits = analysis.get("category_hits") or []
+    evidence = "".join(
+        f"<li><b>{html.escape(h.get('name', ''))}</b>: "
+        + "; ".join(html.escape(e) for e in h.get("evidence", [])[:4]) + "</li>" for h in hits)
+    cats = ", ".join(change.categories or []) or "—"
+    header = (
+        f"<section class='gw-report'><h1>{html.escape(doc.platform.name)} — "
+        f"{html.escape(doc.type)} changed</h1>"
+        f"<p><b>Severity:</b> {html.escape((change.severity or 'unrated').title())}"
+        f" — {html.escape(analysis.get('severity_reason', ''))}</p>"
+        f"<p><b>Summary:</b> {html.escape(change.summary or '')}</p>"
+        f"<p><b>Categories:</b> {html.escape(cats)}</p>"
+        + (f"<ul>{evidence}</ul>" if evidence else "")
+        + f"<p><b>Effective date:</b> {html.escape(change.effective_date or 'not stated')}</p>"
+        f"<p><b>Detected:</b> {_stamp(change.detected_at)} · <b>Source:</b> "
+        f"{html.escape(' ; '.join(source_urls(doc)))}</p>"
+        f"<p><b>Old</b> v{old.id} SHA-256 {old.sha256}<br><b>New</b> v{new.id} SHA-256 "
+        f"{new.sha256}</p><p><small>{html.escape(citation(new))}</small></p></section>\n"
+    )
+    return page.replace("<body>\n", "<body>\n" + header, 1)
+
+
+def export_platform(platform_id: str, out: Path, doc_type: str | None = None) -> Path:
+    platform = Platform.get_or_none(id=platform_id)
+    if platform is None:
+        raise NotFound(f"no platform {platform_id!r} in this database")
+    docs = ([find_document(platform_id, doc_type)] if doc_type
+            else list(Document.select().where(Document.platform == platform)))
+    files: dict[str, bytes] = {}
+    manifest: dict[str, Any] = {
+        "app": APP_NAME, "app_version": __version__,
+        "exported_at": _stamp(dt.datetime.now(dt.UTC).replace(tzinfo=None)),
+        "platform": {"id": platform.id, "name": platform.name}, "documents": [],
+    }
+    for doc in docs:
+        folder = _slug(doc.type)
+        entry: dict[str, Any] = {"type": doc.type, "urls": source_urls(doc), "versions": [],
+                                 "changes": []}
+        for version in Version.select().where(Version.document == doc).order_by(Version.id):
+            name = f"{folder}/versions/v{version.id}-{version.first_seen:%Y%m%dT%H%M%S}.txt"
+            files[name] = version.text.encode("utf-8")
+            snaps = []
+            for snap in Snapshot.select().where(Snapshot.id.in_(version.snapshots or [])):
+                ext = EXTENSIONS.get(snap.content_type, "html")
+                snap_name = f"{folder}/snapshots/s{snap.id}-{snap.fetched_at:%Y%m%dT%H%M%S}.{ext}"
+                files[snap_name] = zlib.decompress(snap.raw)
+                snaps.append({"id": snap.id, "file": snap_name, "url": snap.url,
+                              "fetched_at": _stamp(snap.fetched_at),
+                              "http_status": snap.http_status, "sha256": snap.sha256})
+            entry["versions"].append({
+                "id": version.id, "file": name, "kind": version.kind,
+                "captured_at": _stamp(version.first_seen),
+                "last_verified": _stamp(version.last_verified), "sha256": version.sha256,
+                "extractor_version": version.extractor_version, "snapshots": snaps,
+                "citation": citation(version)})
+        for change in Change.select().where(Change.document == doc).order_by(Change.id):
+            report = f"{folder}/changes/c{change.id}-report.html"
+            files[report] = change_report_html(change).encode("utf-8")
+            entry["changes"].append({
+                "id": change.id, "from": change.from_version_id, "to": change.to_version_id,
+                "detected_at": _stamp(change.detected_at), "severity": change.severity,
+                "categories": change.categories, "summary": change.summary,
+                "effective_date": change.effective_date, "report": report})
+        files[f"{folder}/timeline.csv"] = timeline_csv(doc).encode("utf-8")
+        files[f"{folder}/timeline.json"] = json.dumps(
+            timeline_rows(doc), ensure_ascii=False, indent=1).encode("utf-8")
+        manifest["documents"].append(entry)
+    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+                   for name, data in sorted(files.items()))
+    files["SHA256SUMS"] = sums.encode("utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    # Written aside and renamed: an interrupted export never leaves a half ZIP under the name.
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    partial.replace(out)
+    return out

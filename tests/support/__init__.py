@@ -1,0 +1,1 @@
+"""Helpers shared by the platform-integration tests (private D-Bus, fake services, data)."""

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The browser fallback for blocked pages is tested in test_render.py; elsewhere the deliberately
+# blocked fixture pages would start a browser each, slowly, to see the same fake page.
+os.environ.setdefault("GOVERNANCE_WATCHER_RENDER", "0")
 
 from tests.loopback import LoopbackServer  # noqa: E402
 

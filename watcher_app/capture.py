@@ -12,7 +12,9 @@ import zlib
 from dataclasses import dataclass, field
 
 from watcher_app.extract import extract_document
+from watcher_app.extract.pdf import PdfError
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
+from watcher_app.render import fetch_or_render, renderer_available
 from watcher_app.store.models import Document, Snapshot, utcnow
 from watcher_app.validate import validate_source
 
@@ -48,14 +50,21 @@ def _latest_snapshot(doc: Document, index: int) -> Snapshot | None:
 
 def _extract_into(cap: Capture, source: dict, body: bytes, content_type: str,
                   charset: str | None, final_url: str, many: bool) -> None:
-    extracted = extract_document(body, source.get("select") or (), source.get("remove") or (),
-                                 content_type=content_type, charset=charset, base_url=final_url)
+    try:
+        extracted = extract_document(body, source.get("select") or (),
+                                     source.get("remove") or (), content_type=content_type,
+                                     charset=charset, base_url=final_url)
+    except PdfError as exc:
+        if cap.problem is None:
+            cap.problem = ("error", f"unreadable PDF: {exc}")
+        return
     raw_html = None if content_type == "application/pdf" else body.decode("utf-8", "replace")
     problem = validate_source(extracted, raw_html, requested_url=source["url"],
                               final_url=final_url)
     if problem is not None and cap.problem is None:
         where = f" ({source['url']})" if many else ""
-        hint = BROWSER_HINT if source.get("executeClientScripts") else ""
+        hint = (BROWSER_HINT if source.get("executeClientScripts") and not renderer_available()[0]
+                else "")
         cap.problem = (problem.outcome, problem.reason + where + hint)
     cap.lines.extend(extracted.lines)
     cap.links.extend(extracted.links)
@@ -69,8 +78,11 @@ def capture_document(fetcher: Fetcher, doc: Document) -> Capture:
         previous = _latest_snapshot(doc, index)
         headers = previous.headers if previous is not None else {}
         try:
-            fetched: FetchResult = fetcher.fetch(
-                source["url"], etag=headers.get("etag"), last_modified=headers.get("last-modified"))
+            # A plain fetch first; a bot wall or an empty app shell is retried in a real
+            # browser when the optional renderer is installed.
+            fetched: FetchResult = fetch_or_render(
+                fetcher, source, etag=headers.get("etag"),
+                last_modified=headers.get("last-modified"))
         except FetchError as exc:
             cap.problem = ("error", f"{exc.reason}: {exc.detail}")
             cap.http_status = exc.status

@@ -1,0 +1,399 @@
+"""HTTP fetch layer: one polite, bounded GET per call, with failures as stable reason codes.
+
+Enforced here, not by callers: http/https only (before any I/O and on every redirect hop);
+bodies streamed and counted raw *and* decompressed, so a huge body or a compression bomb is
+cut off at ``max_bytes``, never held whole; one request at a time per host in the process;
+transient failures retried with backoff, honouring ``Retry-After`` up to a cap."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import dataclasses
+import email.utils
+import re
+import ssl
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import charset_normalizer
+import httpx
+
+from watcher_app import __version__
+
+_brotli: Any = None
+with contextlib.suppress(ImportError):
+    import brotli as _brotli  # type: ignore[import-not-found,no-redef]
+if _brotli is not None and not hasattr(_brotli.Decompressor, "can_accept_more_data"):
+    _brotli = None  # brotli < 1.2 cannot bound its output: a "br" bomb would be unbounded
+_BROTLI_ERRORS: tuple[type[BaseException], ...] = (_brotli.error,) if _brotli else ()
+
+DEFAULT_USER_AGENT = (
+    f"GovernanceWatcher/{__version__} "
+    "(+https://github.com/governance-watcher; policy change monitor)"
+)
+_ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"
+_ACCEPT_ENCODING = "gzip, deflate" + (", br" if _brotli is not None else "")
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_TRANSIENT = frozenset({"timeout", "connect-failed", "connection-reset", "truncated"})
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_CHUNK = 64 * 1024  # decompressed output is produced in slices of at most this size
+
+# Politeness: one in-flight request per host name for the whole process, whichever Fetcher
+# makes it. Keyed by host name, not port: the port rarely changes who pays for the load.
+_HOST_LOCKS: dict[str, threading.Lock] = {}
+_HOST_LOCKS_GUARD = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    content_type: str
+    charset: str | None
+    not_modified: bool
+    elapsed_s: float
+    attempts: int
+    redirects: tuple[str, ...]
+
+
+class FetchError(Exception):
+    """A fetch that did not yield a usable document; ``reason`` is a stable short code."""
+
+    #: Seconds the server asked us to wait (429/503 Retry-After), for the scheduler's benefit.
+    retry_after_s: float | None = None
+
+    def __init__(self, reason: str, detail: str, status: int | None = None) -> None:
+        super().__init__(reason, detail, status)  # keep every argument so the error pickles
+        self.reason, self.detail, self.status = reason, detail, status
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}"
+
+
+class _Stage:
+    """A decompression layer emitting at most ``_CHUNK`` bytes at a time. (httpx's decoders
+    inflate a whole read at once: 64 KB of gzip bomb would be ~64 MB before we could count.)"""
+
+    def __init__(self, encoding: str) -> None:
+        self._br = _brotli.Decompressor() if encoding == "br" else None
+        self._sniff_deflate = encoding == "deflate"
+        self._z = zlib.decompressobj(zlib.MAX_WBITS | (16 if encoding in ("gzip", "x-gzip") else 0))
+
+    def run(self, source: Iterator[bytes]) -> Iterator[bytes]:
+        for data in source:
+            if self._sniff_deflate and data:
+                # "deflate" is often sent raw, without the zlib header; sniff like browsers do.
+                self._sniff_deflate = False
+                if len(data) < 2 or data[0] & 0x0F != 8 or (data[0] << 8 | data[1]) % 31:
+                    self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+            while True:  # drain until the input is used up and nothing is pending inside
+                if self._br is not None:
+                    out, data = self._br.process(data, max_output_length=_CHUNK), b""
+                else:
+                    out, data = self._z.decompress(data, _CHUNK), self._z.unconsumed_tail
+                if out:
+                    yield out
+                if not data and len(out) < _CHUNK:
+                    break
+        if not (self._br.is_finished() if self._br is not None else self._z.eof):
+            raise zlib.error("compressed stream ends early")
+
+
+def _transport_error(exc: httpx.HTTPError, url: str, in_body: bool) -> FetchError:
+    """Map httpx's exception zoo onto our reason codes; ``in_body``: headers already read."""
+    if isinstance(exc, httpx.TimeoutException):
+        phase = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "reading from"
+        return FetchError("timeout", f"timed out {phase} {url}")
+    cause: BaseException | None = exc
+    for _ in range(10):  # httpx wraps httpcore wraps ssl: look a few causes deep
+        if isinstance(cause, ssl.SSLError):
+            return FetchError("tls", f"TLS failure with {url}: {cause}")
+        cause = cause and (cause.__cause__ or cause.__context__)
+    if isinstance(exc, httpx.InvalidURL | httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return FetchError("invalid-url", f"cannot build a request for {url}: {exc}")
+    if in_body:
+        return FetchError("truncated", f"body from {url} ended early: {exc}")
+    if isinstance(exc, httpx.ConnectError | httpx.ProxyError):
+        return FetchError("connect-failed", f"cannot connect to {url}: {exc}")
+    return FetchError("connection-reset", f"{url} dropped the connection: {exc}")
+
+
+def _check_url(raw: str, context: str = "") -> httpx.URL:
+    """Validate before any I/O: the scheme first (cheap, security-relevant), then syntax."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    match = _SCHEME_RE.match(text)
+    if not match:
+        raise FetchError("invalid-url", f"not an absolute URL{context}: {raw!r}")
+    if match.group(1).lower() not in ("http", "https"):
+        raise FetchError("unsupported-scheme", f"only http/https are fetched{context}: {raw!r}")
+    try:
+        if any(ch.isspace() or ord(ch) < 32 for ch in text):
+            raise ValueError("whitespace or control characters")
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise FetchError("invalid-url", f"cannot use URL{context} {raw!r}: {exc}") from None
+    if not url.host:
+        raise FetchError("invalid-url", f"URL has no host{context}: {raw!r}")
+    return url.copy_with(fragment=None)  # fragments are never sent; they must not hide loops
+
+
+def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
+    location, context = location.strip(), f" (redirect from {current})"
+    if _SCHEME_RE.match(location):  # absolute: judge the scheme before parsing anything
+        return _check_url(location, context)
+    try:
+        joined = str(current.join(location))
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise FetchError("invalid-url", f"{current} redirects to {location!r}: {exc}") from None
+    return _check_url(joined, context)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None when unusable."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return float(value)
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.replace(tzinfo=when.tzinfo or UTC).timestamp() - time.time())
+    return None
+
+
+def _media_type(header: str) -> tuple[str, str | None]:
+    media, *params = header.split(";")
+    pairs = (p.partition("=") for p in params)
+    found = [v.strip().strip("\"'") for k, _, v in pairs if k.strip().lower() == "charset"]
+    return media.strip().lower(), next((c for c in found if c), None)
+
+
+def _classify(media: str, head: bytes, url: str) -> str:
+    """The content type to report, or FetchError("binary-content") for what we cannot read."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"  # the magic wins over a lying or generic header
+    if media.startswith("text/") or media.endswith(("/xml", "+xml", "/pdf")):
+        return media
+    if not media and b"\x00" not in head[:1024]:  # unlabelled text: sniff, do not refuse
+        sample = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        html = sample.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--"))
+        return "text/html" if html else "text/plain"
+    raise FetchError("binary-content", f"{url} is {media or 'unlabelled binary'}, not a document")
+
+
+class Fetcher:
+    """Polite, bounded HTTP GETs. Thread-safe: share one per process or make several."""
+
+    def __init__(self, *, timeout_s: float = 20.0, connect_timeout_s: float = 10.0,
+                 max_redirects: int = 5, max_bytes: int = 15 * 1024 * 1024, retries: int = 2,
+                 backoff_s: float = 1.0, max_retry_after_s: float = 120.0,
+                 user_agent: str = DEFAULT_USER_AGENT,
+                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+        self._timeout_s, self._connect_timeout_s = timeout_s, connect_timeout_s
+        self._max_redirects, self._max_bytes = max_redirects, max_bytes
+        self._retries, self._backoff_s, self._sleep = retries, backoff_s, sleep
+        self._max_retry_after_s = max_retry_after_s
+        headers = {"User-Agent": user_agent, "Accept": _ACCEPT}
+        headers |= {"Accept-Encoding": _ACCEPT_ENCODING, "Accept-Language": "en-US,en;q=0.8"}
+        timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
+        # Requests go straight to the transport: even when not following, Client.send parses
+        # each Location itself (raising on odd ones) before we could judge it.
+        self._transport = httpx.HTTPTransport()
+        self._client = httpx.Client(headers=headers, timeout=timeout, transport=self._transport)
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+              extra_headers: dict[str, str] | None = None) -> FetchResult:  # fmt: skip
+        """GET ``url``, following redirects by hand so every hop is checked like the first."""
+        started = time.monotonic()
+        current = _check_url(url)
+        headers = dict(extra_headers or {})
+        conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+        headers.update({name: value for name, value in conditional.items() if value})
+        redirects: list[str] = []
+        budget = [0, 0]  # [requests made, retries used], shared by all hops of this fetch
+        while (answer := self._hop(current, headers, budget)).status in _REDIRECT_STATUSES:
+            nxt = _redirect_target(current, answer.headers["location"])
+            redirects.append(str(current))
+            if str(nxt) in redirects:
+                raise FetchError("redirect-loop", f"{current} redirects back to {nxt}")
+            if len(redirects) > self._max_redirects:
+                raise FetchError("too-many-redirects", f"{url}: over {self._max_redirects} hops")
+            if (nxt.scheme, nxt.host, nxt.port) != (current.scheme, current.host, current.port):
+                # Credentials meant for one origin must not leak to another.
+                for name in [n for n in headers if n.lower() in ("authorization", "cookie")]:
+                    del headers[name]
+            current = nxt
+        return dataclasses.replace(answer, elapsed_s=time.monotonic() - started,
+                                   attempts=budget[0], redirects=tuple(redirects))  # fmt: skip
+
+    def _hop(self, url: httpx.URL, headers: dict[str, str], budget: list[int]) -> FetchResult:
+        """One URL, retried. The host lock is held through the backoff sleeps on purpose: a
+        host that just said "slow down" must not get our other queued requests meanwhile."""
+        with _HOST_LOCKS_GUARD:
+            host_lock = _HOST_LOCKS.setdefault(url.host.lower(), threading.Lock())
+        with host_lock:
+            while True:
+                budget[0] += 1
+                try:
+                    return self._attempt(url, headers)
+                except FetchError as err:
+                    if err.reason not in _TRANSIENT and err.status not in _RETRY_STATUSES:
+                        raise
+                    wait = err.retry_after_s  # a server's explicit wish beats our backoff
+                    if wait is not None and wait > self._max_retry_after_s:
+                        when = datetime.now(UTC) + timedelta(seconds=wait)
+                        err.detail += (
+                            f"; asked to wait {wait:.0f} s, over our {self._max_retry_after_s:.0f}"
+                            f" s cap: retry after {when:%Y-%m-%d %H:%M:%S} UTC"
+                        )
+                        raise
+                    delay = self._backoff_s * 2 ** budget[1] if wait is None else wait
+                    if budget[1] >= self._retries:
+                        raise
+                    budget[1] += 1
+                    self._sleep(delay)
+
+    def _attempt(self, url: httpx.URL, headers: dict[str, str]) -> FetchResult:
+        """One request. Redirects come back as a bodiless result; fetch() follows them."""
+        # A whole attempt is capped too: a server trickling one byte per second would never
+        # trip httpx's per-read timeout.
+        deadline = time.monotonic() + self._connect_timeout_s + self._timeout_s
+        try:
+            response = self._transport.handle_request(
+                self._client.build_request("GET", url, headers=headers))  # fmt: skip
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, str(url), in_body=False) from None
+        except (UnicodeError, ValueError) as exc:  # e.g. non-ASCII header values
+            raise FetchError("invalid-url", f"cannot build a request for {url}: {exc}") from None
+        try:
+            status, found = response.status_code, dict(response.headers.items())
+            empty = FetchResult(str(url), status, found, b"", "", None, status == 304, 0, 0, ())
+            if status == 304 or (status in _REDIRECT_STATUSES and found.get("location")):
+                return empty
+            if not 200 <= status < 300:
+                err = FetchError(f"http-{status}", f"{url} answered HTTP {status}", status)
+                if status in (429, 503):
+                    err.retry_after_s = _retry_after(found.get("retry-after"))
+                raise err
+            media, charset = _media_type(found.get("content-type", ""))
+            try:
+                body, kind = self._read_body(response, str(url), media, deadline)
+            except FetchError as err:  # the server did answer: callers record its status
+                raise FetchError(err.reason, err.detail, status) from None
+            return dataclasses.replace(empty, body=body, content_type=kind, charset=charset)
+        finally:
+            response.close()  # an unread body closes the connection instead of draining it
+
+    def _read_body(self, response: httpx.Response, url: str, media: str,
+                   deadline: float) -> tuple[bytes, str]:  # fmt: skip
+        """Stream the body, refusing it as soon as it is too big, too slow or not a document."""
+        cap = self._max_bytes
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError("too-large", f"{url} declares {declared} bytes (cap {cap})")
+        encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "")
+                     .split(",") if e.strip().lower() not in ("", "identity")]  # fmt: skip
+        if unknown := set(encodings) - {"gzip", "x-gzip", "deflate", "br" if _brotli else ""}:
+            raise FetchError("decode-error", f"{url} uses unsupported Content-Encoding {unknown}")
+
+        def raw_chunks() -> Iterator[bytes]:
+            raw_total = 0
+            for raw in response.iter_raw():
+                raw_total += len(raw)
+                if raw_total > cap:
+                    raise FetchError("too-large", f"{url} sent more than {cap} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchError("timeout", f"{url} sends its body too slowly")
+                yield raw
+
+        stream = raw_chunks()
+        for enc in reversed(encodings):  # layers were applied in order, so undo in reverse
+            stream = _Stage(enc).run(stream)
+        chunks: list[bytes] = []
+        total, kind = 0, ""
+        try:
+            for piece in stream:
+                total += len(piece)
+                if total > cap:
+                    raise FetchError("too-large", f"{url} inflates to more than {cap} bytes")
+                chunks.append(piece)
+                if not kind and total >= 5:  # enough for the %PDF- magic: refuse binaries early
+                    kind = _classify(media, b"".join(chunks)[:1024], url)
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, url, in_body=True) from None
+        except (zlib.error, *_BROTLI_ERRORS) as exc:
+            raise FetchError("decode-error", f"{url}: corrupt compressed body ({exc})") from None
+        if total == 0:
+            raise FetchError("empty", f"{url} answered {response.status_code} with no body")
+        body = b"".join(chunks)
+        return body, kind or _classify(media, body, url)
+
+
+# ---------------------------------------------------------------------------- HTML decoding
+
+_DECLARED_RE = re.compile(
+    rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)"""
+    rb"""|<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:\-]+)""",
+    re.IGNORECASE,
+)
+_BOMS = (  # UTF-32-LE before UTF-16-LE: its BOM starts with the same two bytes
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)  # fmt: skip
+
+
+def _usable_charset(name: str | bytes | None, *, in_document: bool = False) -> str | None:
+    """Canonical codec name for a declared charset, or None when Python cannot use it."""
+    name = (name.decode("ascii", "ignore") if isinstance(name, bytes) else name or "").strip()
+    try:
+        canonical = codecs.lookup(name.strip("\"'").lower()).name if name else ""
+        b"a".decode(canonical)  # rejects bytes-to-bytes codecs such as "base64" or ""
+    except (LookupError, ValueError):
+        return None
+    if canonical in ("iso8859-1", "ascii"):
+        return "cp1252"  # WHATWG: on the web these labels mean windows-1252
+    if in_document and canonical.startswith(("utf-16", "utf-32")):
+        return "utf-8"  # we just read the declaration as ASCII, so it cannot be UTF-16
+    return canonical
+
+
+def decode_html(body: bytes, charset: str | None) -> str:
+    """Decode an HTML/text body: BOM, header charset, in-document declaration (``<meta>`` or
+    ``<?xml?>`` in the first 4 KB), strict UTF-8, charset_normalizer's guess, UTF-8 with
+    replacement. Unknown or invalid labels fall through to the next step; never raises."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):  # byte-level proof: overrides any label, as in browsers
+            return body[len(bom) :].decode(encoding, errors="replace")
+    encoding = _usable_charset(charset)
+    for match in [] if encoding else _DECLARED_RE.finditer(body[:4096]):
+        if encoding := _usable_charset(match.group(1) or match.group(2), in_document=True):
+            break
+    if encoding:
+        return body.decode(encoding, errors="replace")
+    with contextlib.suppress(UnicodeDecodeError):
+        return body.decode("utf-8")
+    matches = charset_normalizer.from_bytes(body[:65536])  # a sample keeps big bodies fast
+    if best := matches.best():
+        # Single-byte Western code pages often tie; windows-1252 is by far the likeliest on the
+        # web (and the WHATWG default), so prefer it whenever it scores as well as the winner.
+        score = (round(best.chaos, 2), round(best.coherence, 2))
+        ties = {m.encoding for m in matches if (round(m.chaos, 2), round(m.coherence, 2)) == score}
+        encoding = "cp1252" if "cp1252" in ties else _usable_charset(best.encoding)
+    return body.decode(encoding or "utf-8", errors="replace")

@@ -16,7 +16,7 @@ import base64
 import binascii
 import re
 import unicodedata
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
 # zero-width space, soft hyphen, BOM, bidi marks): invisible to a reader, so never a change.
@@ -69,7 +69,7 @@ def line_words(line: str) -> list[str]:
     """The comparison key of a line (see module docstring). A URL printed in the text is a link
     target, not wording; an e-mail address is one token; Cloudflare's e-mail placeholder is the
     token "@email" so that it can be matched against the address it hides."""
-    text = line.casefold()
+    text = line.casefold().translate(INVISIBLE)  # stored lines are clean; raw ones may not be
     # The substitutions are rare; testing for their trigger first keeps this hot path cheap.
     if "\\" in text:
         text = text.replace("\\", "")
@@ -137,7 +137,8 @@ def normalize_url(href: str, base: str = "") -> str:
     if not href or href.startswith(("javascript:", "data:")):
         return ""
     if href.startswith("mailto:"):
-        return "mailto:" + unquote(href[7:]).split("?")[0].strip().lower()
+        # no percent-decoding: decoding again on every call would not be idempotent
+        return "mailto:" + href[7:].split("?")[0].strip().lower()
     url = urljoin(base, href) if base else href
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -159,6 +160,6 @@ def normalize_url(href: str, base: str = "") -> str:
     path = LONG_TOKEN.sub("{token}", path)
     kept = [(k, "{id}" if UUID.fullmatch(v) or LONG_TOKEN.fullmatch(v) else v) for k, v in kept]
     # An in-page anchor is navigation, not a destination.
-    netloc = parts.netloc.lower().removeprefix("www.")
+    netloc = re.sub(r"^(?:www\.)+", "", parts.netloc.lower())
     scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
     return urlunsplit((scheme, netloc, path.rstrip("/") or "/", urlencode(sorted(kept)), ""))

@@ -179,3 +179,31 @@ def test_unconfirmed_collapse_is_blocked(setup) -> None:
     result = monitor.check(doc)
     assert result.status == "blocked" and "collapsed" in result.reason
     assert Version.get_by_id(first.version).current and Version.select().count() == 1
+
+
+def test_retry_after_is_remembered_for_the_scheduler(setup) -> None:
+    import datetime as dt
+
+    from watcher_app.scheduler import next_due
+    from watcher_app.settings import Settings
+
+    server, doc, monitor = setup
+    monitor.check(doc)
+    server.route("/privacy", b"busy", status=429, headers={"Retry-After": "90"})
+    result = monitor.check(doc)
+    assert result.status == "error" and result.retry_after_s == 90
+    fresh = Document.get_by_id(doc.id)
+    assert fresh.retry_not_before is not None
+    settings = Settings(check_interval_s=900, jitter_s=0)
+    soon = fresh.last_check_at + dt.timedelta(seconds=1)
+    assert next_due(fresh, settings, soon) >= fresh.retry_not_before
+
+
+def test_a_check_never_reverts_edits_made_while_it_ran(setup) -> None:
+    server, doc, monitor = setup
+    monitor.check(doc)
+    Document.update(active=False, consecutive_failures=2).where(Document.id == doc.id).execute()
+    server.route("/privacy", b"down", status=503)
+    monitor.check(doc)  # `doc` is the stale object loaded before the edit
+    fresh = Document.get_by_id(doc.id)
+    assert fresh.active is False and fresh.consecutive_failures == 3

@@ -39,6 +39,7 @@ class Capture:
     links: list[dict[str, str]] = field(default_factory=list)
     problem: tuple[str, str] | None = None  # (outcome, reason)
     http_status: int | None = None
+    retry_after_s: float | None = None  # what a 429/503 asked for
     raw_sha256: str | None = None
     fetched_at: dt.datetime = field(default_factory=utcnow)
 
@@ -56,7 +57,7 @@ def _extract_into(cap: Capture, source: dict, body: bytes, content_type: str,
                                      charset=charset, base_url=final_url)
     except PdfError as exc:
         if cap.problem is None:
-            cap.problem = ("error", f"unreadable PDF: {exc}")
+            cap.problem = ("error", str(exc))  # PdfError says "unreadable PDF: …" itself
         return
     raw_html = None if content_type == "application/pdf" else body.decode("utf-8", "replace")
     problem = validate_source(extracted, raw_html, requested_url=source["url"],
@@ -86,6 +87,7 @@ def capture_document(fetcher: Fetcher, doc: Document) -> Capture:
         except FetchError as exc:
             cap.problem = ("error", f"{exc.reason}: {exc.detail}")
             cap.http_status = exc.status
+            cap.retry_after_s = getattr(exc, "retry_after_s", None)
             return cap
         cap.http_status = fetched.status
         if fetched.not_modified and previous is not None:

@@ -115,7 +115,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for doc in docs:
             if not args.json:
                 print(f"checking {doc.platform_id} / {doc.type} …", file=sys.stderr, flush=True)
-            results.append(monitor.check(doc))
+            results.append(_guarded(monitor, doc))
     if args.json:
         _print_json([r.to_json() for r in results])
         return 0
@@ -123,6 +123,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         extra = f" [{r.severity}] {r.summary}" if r.status == "changed" and r.severity else ""
         print(f"{r.platform:20s} {r.document:28s} {r.status:9s} {r.reason}{extra}")
     return 0
+
+
+def _guarded(monitor, doc):  # -> CheckResult
+    """One document's unexpected failure is recorded as its error, never stops the others."""
+    from watcher_app.monitor import CheckResult
+    from watcher_app.store.models import Check, utcnow
+
+    try:
+        return monitor.check(doc)
+    except Exception as exc:  # noqa: BLE001 - reported in the result and the history
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        Check.create(document=doc.id, started_at=utcnow(), outcome="error", reason=reason)
+        return CheckResult(doc.platform_id, doc.type, "error", reason=reason)
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -54,6 +54,7 @@ class CheckResult:
     summary: str | None = None
     effective_date: str | None = None
     duration_s: float = 0.0
+    retry_after_s: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,10 +138,18 @@ class Monitor:
     # --- recording (each one transaction) ----------------------------------------------
 
     def _touch_document(self, doc: Document, started: dt.datetime, outcome: str, reason: str,
-                        failed: bool) -> None:
+                        failed: bool, retry_after_s: float | None = None) -> None:
+        """One UPDATE of the check columns only: an edit of the document made while the check
+        ran (sources, active) is never reverted, and the failure count is counted in SQL."""
+        failures = Document.consecutive_failures + 1 if failed else 0
+        retry = started + dt.timedelta(seconds=retry_after_s) if retry_after_s else None
+        (Document.update(last_check_at=started, last_outcome=outcome, last_reason=reason,
+                         consecutive_failures=failures, retry_not_before=retry)
+         .where(Document.id == doc.id).execute())
+        fresh = Document.get_by_id(doc.id)
         doc.last_check_at, doc.last_outcome, doc.last_reason = started, outcome, reason
-        doc.consecutive_failures = doc.consecutive_failures + 1 if failed else 0
-        doc.save()
+        doc.consecutive_failures, doc.retry_not_before = (fresh.consecutive_failures,
+                                                          fresh.retry_not_before)
 
     def _check_row(self, doc: Document, started: dt.datetime, outcome: str, reason: str,
                    cap: Capture, version: Version | None) -> None:
@@ -153,8 +162,11 @@ class Monitor:
         outcome, reason = cap.problem or ("error", "unknown failure")
         with self.db.atomic():
             self._check_row(doc, started, outcome, reason, cap, None)
-            self._touch_document(doc, started, outcome, reason, failed=True)
-        return self._result(doc, outcome, None, reason)
+            self._touch_document(doc, started, outcome, reason, failed=True,
+                                 retry_after_s=cap.retry_after_s)
+        result = self._result(doc, outcome, None, reason)
+        result.retry_after_s = cap.retry_after_s
+        return result
 
     def _record_same(self, doc: Document, cap: Capture, started: dt.datetime, current: Version
                      ) -> CheckResult:

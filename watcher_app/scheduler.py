@@ -64,7 +64,10 @@ def next_due(doc: Document, settings: Settings, now: dt.datetime) -> dt.datetime
     interval = settings.interval_for(doc)
     offset = dt.timedelta(seconds=interval + jitter_for(doc.id, settings.jitter_s, interval))
     # A last check "in the future" (the clock was set back) must not freeze the document.
-    return min(doc.last_check_at + offset, now + offset)
+    due = min(doc.last_check_at + offset, now + offset)
+    # A server that asked us to come back later (Retry-After) is not asked sooner.
+    retry = getattr(doc, "retry_not_before", None)
+    return max(due, retry) if retry is not None else due
 
 
 def due_documents(now: dt.datetime, settings: Settings) -> list[tuple[Document, dt.datetime]]:

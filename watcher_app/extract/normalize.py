@@ -16,7 +16,7 @@ import base64
 import binascii
 import re
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
 # zero-width space, soft hyphen, BOM, bidi marks): invisible to a reader, so never a change.
@@ -70,6 +70,8 @@ def line_words(line: str) -> list[str]:
     target, not wording; an e-mail address is one token; Cloudflare's e-mail placeholder is the
     token "@email" so that it can be matched against the address it hides."""
     text = line.casefold().translate(INVISIBLE)  # stored lines are clean; raw ones may not be
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     # The substitutions are rare; testing for their trigger first keeps this hot path cheap.
     if "\\" in text:
         text = text.replace("\\", "")
@@ -137,11 +139,12 @@ def normalize_url(href: str, base: str = "") -> str:
     if not href or href.startswith(("javascript:", "data:")):
         return ""
     if href.startswith("mailto:"):
-        # no percent-decoding: decoding again on every call would not be idempotent
-        return "mailto:" + href[7:].split("?")[0].strip().lower()
+        # decoded once, with "%" re-escaped, so that normalising twice changes nothing
+        address = unquote(href[7:].split("?")[0]).strip().lower()
+        return "mailto:" + address.replace("%", "%25")
     url = urljoin(base, href) if base else href
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    host = re.sub(r"^(?:www\.)+", "", parts.hostname or "")
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     # Redirectors and click-trackers: the link really goes to the target they wrap.
     if host.endswith("bing.com") and parts.path.startswith("/ck/"):

@@ -63,7 +63,13 @@ _V1 = (
     'CREATE TABLE IF NOT EXISTS "setting" ("key" TEXT NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)',
 )
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _run(_V1)),)
+# Version 2: honour a server's Retry-After across checks and restarts.
+_V2 = ('ALTER TABLE "document" ADD COLUMN "retry_not_before" DATETIME',)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _run(_V1)),
+    Migration(2, "document.retry_not_before (Retry-After)", _run(_V2)),
+)
 
 LATEST = MIGRATIONS[-1].version
 

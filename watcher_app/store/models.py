@@ -68,6 +68,8 @@ class Document(BaseModel):
     last_outcome = peewee.TextField(null=True)
     last_reason = peewee.TextField(null=True)
     consecutive_failures = peewee.IntegerField(default=0)
+    # A server that answered 429/503 with Retry-After is not asked again before this time.
+    retry_not_before = peewee.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("platform", "type"), True),)

@@ -1,0 +1,390 @@
+"""Topic categories of a change, from phrase rules kept as data in resources/rules/.
+
+The rules are applied to the changed text only (added and removed sentences, and the edited
+part of reworded sentences) plus the heading path each change sits under, so a topic is named
+because the change touches it, not because its words appear somewhere nearby. Every hit keeps
+its direction (added / removed / edited in place / mere context) and whether it sits under a
+negation, which severity.py uses to tell "we sell" from "we do not sell".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from watcher_app.analysis.sections import SentenceEdit, TextDiff
+
+CATEGORIES: tuple[str, ...] = (
+    "ai-training", "data-collection", "data-sharing", "data-retention", "user-rights",
+    "dispute-resolution", "liability", "content-license", "acceptable-use", "termination",
+    "payments", "changes-to-terms", "minors", "law-enforcement", "security", "editorial",
+)
+
+# How much a hit counts, by where it sits: a phrase the change adds or removes counts fully; a
+# phrase already in a reworded sentence counts less, and less again when the edit is elsewhere
+# in that sentence (it is context, not what changed).
+DIRECTION_FACTOR = {"added": 1.0, "removed": 1.0, "near": 0.6, "context": 0.15}
+NEAR_CHARS = 40  # a phrase this close to an edited span is "near" the edit
+RESTATED_FACTOR = 0.3  # an added phrase the old text already had (with its context), or vice versa
+HEADING_BONUS = 1.0  # a changed sentence under a heading that names the topic
+LEAD_FACTOR = 0.5  # a topic phrase in the paragraph that introduces a changed list item
+EDIT_CAP = 8.0  # one long sentence (a table row) must not outweigh many ordinary changes
+# Each edit carries EDIT_UNIT points of attention (less when its best topic scores under
+# FULL_EDIT), shared among its topics in proportion to score ** SHARPEN.
+EDIT_UNIT = 3.0
+FULL_EDIT = 3.0
+SHARPEN = 2.0
+SUMMARY_FACTOR = 0.3  # edits under a "Summary" / "Key updates" heading restate the terms
+# A category is reported when its score reaches MIN_SCORE and either REL_SCORE x the best
+# one's or, in one single edit, STRONG_EDIT; at most MAX_CATEGORIES of them.
+MIN_SCORE = 1.0
+REL_SCORE = 0.3
+STRONG_EDIT = 4.0
+MAX_CATEGORIES = 4
+EVIDENCE_MAX = 3  # quotes kept per category
+
+
+@dataclass(frozen=True)
+class CategoryHit:
+    name: str
+    score: float
+    evidence: tuple[str, ...]  # the matched phrases, each quoted with a little context
+
+
+@dataclass(frozen=True)
+class Pattern:
+    regex: Folded
+    also: Folded | None  # must also occur in the same sentence
+    weight: float
+    platform: bool = False  # only statements about what the platform does, not user duties
+    unless: Folded | None = None  # a sentence with this is not a match
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    direction: str  # "added" | "removed" | "near" | "context"
+    negated: bool
+    phrase: str
+    sentence: str
+    start: int
+    end: int
+    flipped: bool = False  # the old sentence said the same with the opposite polarity
+
+
+@dataclass(frozen=True)
+class Rules:
+    patterns: dict[str, tuple[Pattern, ...]]
+    headings: dict[str, tuple[re.Pattern[str], ...]]
+    negation: re.Pattern[str]
+    clause_break: re.Pattern[str]
+    user_duty: re.Pattern[str]
+    user_subject: re.Pattern[str]
+    window: int
+    severity: dict[str, Any]
+    editorial: dict[str, Any]
+    modifiers: frozenset[str] = frozenset()
+    # one regex per category matching wherever any of its patterns could: a quick "no"
+    any_pattern: dict[str, Folded] = field(default_factory=dict)
+
+
+def _rx(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _fold(text: str) -> str:
+    """Lower case with the same length (so match offsets hold for the original text)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+class Folded:
+    """A case-insensitive rule regex, run on lower-cased text: about twice as fast as
+    re.IGNORECASE, which matters on 300 KB documents. Match groups come back lower-cased."""
+
+    __slots__ = ("source", "_rx")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        if re.search(r"\\[A-Z]", source):  # \W, \S ... would change meaning when lowered
+            self._rx = re.compile(source, re.IGNORECASE)
+        else:
+            self._rx = re.compile(source.lower())
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._rx.search(_fold(text))
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self._rx.finditer(_fold(text))
+
+
+def make_pattern(spec: dict[str, Any], platform: bool = False) -> Pattern:
+    return Pattern(Folded(spec["re"]), Folded(spec["with"]) if spec.get("with") else None,
+                   float(spec.get("w", 1.0)), bool(spec.get("platform", platform)),
+                   Folded(spec["unless"]) if spec.get("unless") else None)
+
+
+def rules_dir() -> Path:
+    """resources/rules, wherever the resources are installed."""
+    try:
+        from watcher_app.config import resources_dir
+
+        return resources_dir() / "rules"
+    except (ImportError, FileNotFoundError):  # a bare checkout without the catalogue
+        return Path(__file__).resolve().parents[2] / "resources" / "rules"
+
+
+@cache
+def load_rules(folder: Path | None = None) -> Rules:
+    folder = folder or rules_dir()
+
+    def read(name: str) -> dict[str, Any]:
+        return json.loads((folder / name).read_text(encoding="utf-8"))
+
+    cats = read("categories.json")["categories"]
+    unknown = set(cats) - set(CATEGORIES)
+    if unknown:
+        raise ValueError(f"rules name unknown categories: {sorted(unknown)}")
+    neg = read("negation.json")
+    return Rules(
+        patterns={c: tuple(make_pattern(p, spec.get("platform", False)) for p in spec["patterns"])
+                  for c, spec in cats.items()},
+        headings={c: tuple(_rx(h) for h in spec.get("headings", ())) for c, spec in cats.items()},
+        negation=_rx(neg["cues"]),
+        clause_break=_rx(neg["clause_break"]),
+        user_duty=_rx(neg["user_duty"]),
+        user_subject=_rx(neg["user_subject"]),
+        window=int(neg.get("window_words", 8)),
+        severity=read("severity.json"),
+        editorial=read("editorial.json"),
+        modifiers=frozenset(c for c, spec in cats.items() if spec.get("modifier")),
+        any_pattern={c: Folded("|".join(f"(?:{p['re']})" for p in spec["patterns"]))
+                     for c, spec in cats.items()},
+    )
+
+
+# --- occurrences ----------------------------------------------------------------------------
+
+
+def _clause_before(sentence: str, pos: int, rules: Rules) -> str:
+    before = sentence[:pos]
+    breaks = list(rules.clause_break.finditer(before))
+    return before[breaks[-1].end():] if breaks else before
+
+
+def is_negated(sentence: str, pos: int, rules: Rules) -> bool:
+    """Is the phrase at `pos` under a negation cue earlier in its clause?"""
+    words = _clause_before(sentence, pos, rules).split()[-rules.window:]
+    return bool(rules.negation.search(" ".join(words)))
+
+
+def is_users_doing(sentence: str, pos: int, rules: Rules) -> bool:
+    """Is the phrase at `pos` something the user must, may or chooses to do, rather than
+    something the platform does ("you may not sell data obtained from us")?"""
+    # the user's own clause ends at any comma: "If you choose to use X, Meta receives ..."
+    clause = _clause_before(sentence, pos, rules).rsplit(",", 1)[-1]
+    return bool(rules.user_duty.search(sentence[:pos]) or rules.user_subject.search(clause))
+
+
+def _near(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start < e + NEAR_CHARS and end > s - NEAR_CHARS for s, e in spans)
+
+
+def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
+             lead: str = "") -> list[tuple[re.Match, bool]]:
+    """Matches in a sentence, each with its negation; `also` may be found anywhere in the
+    sentence's paragraph (a table row or list item often names the data in another cell).
+    `lead` introduces the list the sentence is an item of ("You may not:")."""
+    if not sentence:
+        return []
+    if pattern.platform and lead and rules.user_duty.search(lead):
+        return []  # an item of a list of things the user must not do
+    if pattern.also is not None and not (pattern.also.search(sentence)
+                                         or (block and pattern.also.search(block))):
+        return []
+    if pattern.unless is not None and pattern.unless.search(sentence):
+        return []
+    out = []
+    for m in pattern.regex.finditer(sentence):
+        if pattern.platform and is_users_doing(sentence, m.start(), rules):
+            continue
+        out.append((m, is_negated(sentence, m.start(), rules)))
+    return out
+
+
+def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules) -> list[Occurrence]:
+    """Where a pattern occurs in one edit, and in which direction."""
+    def occ(direction: str, m: re.Match, neg: bool, sentence: str,
+            flipped: bool = False) -> Occurrence:
+        return Occurrence(direction, neg, sentence[m.start():m.end()], sentence, m.start(),
+                          m.end(), flipped)
+
+    new = _matches(edit.new, edit.new_block, pattern, rules, edit.lead)
+    old = _matches(edit.old, edit.old_block, pattern, rules, edit.lead)
+    if edit.kind == "added":
+        return [occ("added", m, n, edit.new) for m, n in new]
+    if edit.kind == "removed":
+        return [occ("removed", m, n, edit.old) for m, n in old]
+    old_keys = {(m.group().lower(), n) for m, n in old}
+    new_keys = {(m.group().lower(), n) for m, n in new}
+    out: list[Occurrence] = []
+    for m, n in new:
+        if (m.group().lower(), n) not in old_keys:
+            # "we do not use ... to train" -> "we may use ... to train" flips the statement
+            out.append(occ("added", m, n, edit.new, (m.group().lower(), not n) in old_keys))
+        elif _near(m.start(), m.end(), edit.new_spans):
+            out.append(occ("near", m, n, edit.new))
+        else:
+            out.append(occ("context", m, n, edit.new))
+    out += [occ("removed", m, n, edit.old, (m.group().lower(), not n) in new_keys)
+            for m, n in old if (m.group().lower(), n) not in new_keys]
+    return out
+
+
+def quote(o: Occurrence, width: int = 60) -> str:
+    """The matched phrase with a little context, as evidence."""
+    s = o.sentence
+    a, b = max(0, o.start - width), min(len(s), o.end + width)
+    while a > 0 and s[a - 1] != " ":
+        a -= 1
+    while b < len(s) and s[b] != " ":
+        b += 1
+    text = ("…" if a > 0 else "") + s[a:b].strip() + ("…" if b < len(s) else "")
+    verb = {"added": "adds", "removed": "removes", "near": "edits", "context": "edits"}
+    neg = " (negated)" if o.negated else ""
+    return f"{verb[o.direction]}{neg}: “{text}”"
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+
+def is_novel(o: Occurrence, other_norm: str) -> bool:
+    """Is the phrase, with a few words either side, absent from the other version? A clause
+    restated in a new summary or moved elsewhere is not what the change is about. A flipped
+    statement ("we do not ..." -> "we ...") is always new."""
+    if o.flipped:
+        return True
+    before = o.sentence[:o.start].split()[-3:]
+    after = o.sentence[o.end:].split()[:3]
+    window = " ".join(before + o.phrase.split() + after).lower()
+    return window not in other_norm
+
+
+@dataclass(frozen=True)
+class Scored:
+    hits: tuple[CategoryHit, ...]  # best first
+    significance: list[float]  # per edit: the weight of the topic phrases it touches
+    peak: dict[str, float]  # per category: its strongest single edit
+
+
+def score_categories(diff: TextDiff, editorial: Sequence[bool],
+                     rules: Rules | None = None) -> Scored:
+    """Every category the substantive edits touch, best first, with evidence; and how
+    significant each edit is (the weight of the topic phrases it adds, removes or edits)."""
+    rules = rules or load_rules()
+    edits = diff.edits
+    scores: dict[str, float] = defaultdict(float)
+    evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    significance: list[float] = []
+    peak: dict[str, float] = {}
+    summary = re.compile(rules.editorial["summary_headings"], re.IGNORECASE)
+    for edit, is_editorial in zip(edits, editorial, strict=True):
+        raw: dict[str, float] = {}
+        if not is_editorial:
+            text = "\n".join((edit.old, edit.new, edit.lead))
+            for cat, patterns in rules.patterns.items():
+                if not rules.any_pattern[cat].search(text):
+                    continue
+                total, direct = _score_edit(edit, patterns, rules, diff, evidence[cat])
+                if cat in rules.modifiers:
+                    total = direct  # who is affected must be named by the change itself
+                heading = next((t for t in reversed(edit.path)
+                                if any(h.search(t) for h in rules.headings[cat])), None)
+                if total and heading is not None:
+                    total += HEADING_BONUS
+                    if not direct:  # the heading is the evidence that this edit is on topic
+                        verb = {"added": "adds", "removed": "removes"}.get(edit.kind, "edits")
+                        evidence[cat].append((HEADING_BONUS, f"{verb} under ‘{heading}’: "
+                                              f"“{(edit.new or edit.old)[:120]}”"))
+                if total:
+                    raw[cat] = min(total, EDIT_CAP)
+        significance.append(sum(raw.values()))
+        if not raw:
+            continue
+        # Each edit has one unit of attention (less when its best topic is weak), shared among
+        # its topics with the main one favoured: a long sentence listing data types for a
+        # training purpose is mostly about training, not a little about everything it names.
+        mass = min(1.0, max(raw.values()) / FULL_EDIT)
+        if summary.search(" ".join(edit.path)):
+            mass *= SUMMARY_FACTOR  # a summary restates the terms below it
+        topical = {c: v for c, v in raw.items() if c not in rules.modifiers}
+        norm = sum(v ** SHARPEN for v in topical.values())
+        for cat, v in raw.items():
+            # a modifier (minors) is scored beside the sentence's topic, not against it
+            share = 1.0 if cat in rules.modifiers else v ** SHARPEN / norm
+            scores[cat] += EDIT_UNIT * mass * share
+            # how strongly one single edit is about this topic (see select_categories)
+            peak[cat] = max(peak.get(cat, 0.0), v * mass * min(1.0, 2 * share))
+    hits = []
+    for cat, value in sorted(scores.items(), key=lambda kv: -kv[1]):
+        if value <= 0:
+            continue
+        seen: list[str] = []
+        for _, text in sorted(evidence[cat], key=lambda e: -e[0]):
+            if text not in seen:
+                seen.append(text)
+            if len(seen) == EVIDENCE_MAX:
+                break
+        hits.append(CategoryHit(cat, round(value, 2), tuple(seen)))
+    return Scored(tuple(hits), significance, peak)
+
+
+def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, diff: TextDiff,
+                evidence: list[tuple[float, str]]) -> tuple[float, float]:
+    """One category's score for one edit, and the part of it the edit states directly (not
+    mere context): each pattern counts once, at its best occurrence."""
+    total = direct = 0.0
+    for pattern in patterns:
+        best: tuple[float, Occurrence] | None = None
+        for o in occurrences(edit, pattern, rules):
+            value = pattern.weight * DIRECTION_FACTOR[o.direction]
+            if o.direction in ("added", "removed"):
+                other = diff.old_norm if o.direction == "added" else diff.new_norm
+                if not is_novel(o, other):
+                    value *= RESTATED_FACTOR
+            if best is None or value > best[0]:
+                best = (value, o)
+        if best is not None:
+            total += best[0]
+            if best[1].direction != "context":
+                direct += best[0]
+                evidence.append((best[0], quote(best[1])))
+        elif edit.lead and _matches(edit.lead, "", pattern, rules):
+            # an item added under "Mistral AI will not be liable:" is about liability
+            total += pattern.weight * LEAD_FACTOR
+            verb = "removes" if edit.kind == "removed" else "adds"
+            item = edit.new or edit.old
+            evidence.append((pattern.weight * LEAD_FACTOR,
+                             f"{verb} under “{edit.lead[-80:]}”: “{item[:120]}”"))
+    return total, direct
+
+
+def select_categories(scored: Scored) -> tuple[str, ...]:
+    """The categories a change materially touches: strong enough on their own and compared
+    with the strongest one (a big rewrite touches every topic a little), or stated outright
+    by one edit (one added arbitration clause matters however long the rest of the change)."""
+    hits = scored.hits
+    if not hits:
+        return ()
+    top = hits[0].score
+    chosen = [h.name for h in hits if h.score >= MIN_SCORE and (
+        h.score >= REL_SCORE * top or scored.peak.get(h.name, 0.0) >= STRONG_EDIT)]
+    return tuple(chosen[:MAX_CATEGORIES])

@@ -1,0 +1,375 @@
+"""Where a change sits and what it is: blocks with heading paths, a paragraph diff, and a
+sentence diff (added / removed / reworded / moved) of two normalised texts.
+
+The input is the normalised text of docs/dev/text-format.md (one block per line, `#` headings,
+`- ` list items, `| a | b |` table rows). This module is self-contained on purpose: it does not
+depend on watcher_app.diff, because the analysis needs sentence pairs with their heading paths,
+not a display diff.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+# Two sentences (or paragraphs) at least this similar (word-level ratio) are one reworded clause
+# rather than a removal plus an addition.
+REWORD_RATIO = 0.55
+# Inverted-index postings longer than this belong to words too common to find a counterpart.
+_MAX_POSTING = 400
+_QUERY_WORDS = 10  # a sentence's rarest words that vote for its counterpart
+# Work limits for wholesale rewrites (a 300 KB document replaced by another must still be
+# analysed in well under a second): paragraphs paired one by one in a changed region, and
+# added sentences searched for a reworded counterpart.
+_MAX_PAIRING = 40_000
+_MAX_FUZZY = 400
+
+
+@dataclass(frozen=True)
+class SectionChange:
+    path: tuple[str, ...]  # heading path, e.g. ("How we use your information", "Model training")
+    added: int
+    removed: int
+    changed: int  # paragraphs
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "heading" | "item" | "row" | "para"
+    text: str  # the block's text without its marker
+    path: tuple[str, ...]  # headings above it (a heading's own path ends with itself)
+    lead: str = ""  # for a list item: the paragraph introducing the list ("We will not: ")
+
+
+@dataclass(frozen=True)
+class SentenceEdit:
+    kind: str  # "added" | "removed" | "reworded"
+    old: str  # "" when added
+    new: str  # "" when removed
+    path: tuple[str, ...]  # heading path in the new text (the old one for removals)
+    old_spans: tuple[tuple[int, int], ...] = ()  # character spans that changed in `old`
+    new_spans: tuple[tuple[int, int], ...] = ()  # ... and in `new`
+    deleted: tuple[str, ...] = ()  # words that went (rewordings only)
+    inserted: tuple[str, ...] = ()  # words that came
+    old_block: str = ""  # the paragraphs the sentences sit in (context for rules)
+    new_block: str = ""
+    block_kind: str = "para"  # kind of the (new, else old) block: "para", "item", "row", ...
+    lead: str = ""  # the paragraph introducing the list the (new, else old) item sits in
+    # a new sentence modelled on one that is still there (an announced version shown above
+    # the current one): analysed as a rewording, reported as an addition
+    variant: bool = False
+
+
+@dataclass(frozen=True)
+class TextDiff:
+    sections: tuple[SectionChange, ...]
+    edits: tuple[SentenceEdit, ...]
+    moved: int  # sentences that left one place and reappear (verbatim) in another
+    old_norm: str  # lower-cased, whitespace-collapsed whole texts, for "is this phrase new?"
+    new_norm: str
+    old_sentences: tuple[str, ...] = ()  # every sentence of each text, for document-wide counts
+    new_sentences: tuple[str, ...] = ()
+
+
+# --- blocks -------------------------------------------------------------------------------
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Split normalised text into blocks, each with the heading path it sits under."""
+    stack: list[tuple[int, str]] = []
+    blocks: list[Block] = []
+    lead = ""
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _HEADING.match(line)
+        if m:
+            level, title = len(m.group(1)), m.group(2).strip()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            blocks.append(Block("heading", title, tuple(t for _, t in stack)))
+            lead = ""
+            continue
+        path = tuple(t for _, t in stack)
+        if line.startswith("- "):
+            blocks.append(Block("item", line[2:].strip(), path, lead))
+            continue
+        if line.startswith("|") and line.endswith("|") and len(line) > 1:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            blocks.append(Block("row", " | ".join(c for c in cells if c), path))
+        else:
+            blocks.append(Block("para", line, path))
+        lead = line if line.endswith(":") else ""
+    return blocks
+
+
+# --- sentences ----------------------------------------------------------------------------
+
+# A full stop after one of these does not end a sentence.
+_ABBREV = frozenset(
+    "e.g i.e etc inc ltd llc co corp no nos vs mr mrs ms dr st jr sr approx art arts sec para "
+    "u.s u.k e.u fig cf al p pp s.a b.v gmbh ag plc".split()
+)
+# A sentence ends at . ! or ? before a space and a capital, or at a full stop glued to the
+# next sentence by a lost space ("your account.For more details").
+_SPLIT = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2}\.)(?=[A-Z][a-z])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one block (headings and table rows are one sentence each)."""
+    out: list[str] = []
+    start = 0
+    for m in _SPLIT.finditer(text):
+        before = text[start : m.start()].rsplit(" ", 1)[-1].lower().lstrip("(\"'")
+        if before in _ABBREV or (len(before) == 1 and before.isalpha()):
+            continue
+        piece = text[start : m.end()].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+_NON_WORD = re.compile(r"[^\w@.%$€£]+")
+
+
+@lru_cache(maxsize=65536)
+def sentence_key(sentence: str) -> str:
+    """What two sentences must share to count as the same sentence: the words, case-folded
+    (punctuation-only and whitespace-only edits are noise upstream and no rewording here)."""
+    return _NON_WORD.sub(" ", sentence.lower()).strip(" .")
+
+
+_WORD = re.compile(r"\w+(?:['.@-]\w+)*|[^\w\s]")
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower() for t in _WORD.findall(text)]
+
+
+_DIGITS = re.compile(r"\d[\d,. ]*\d|\d")
+
+
+@lru_cache(maxsize=32768)
+def _shape(text: str) -> tuple[tuple[str, ...], Counter[str]]:
+    """Tokens with every number as "0", and their counts (cached: a sentence is compared with
+    several candidates)."""
+    tokens = tuple(_tokens(_DIGITS.sub("0", text)))
+    return tokens, Counter(tokens)
+
+
+def similarity(a: str, b: str) -> float:
+    """Word-level similarity in [0, 1]; numbers compare equal, so a statistics row with new
+    figures (or "90 days" -> "12 months") pairs with its old self as a rewording."""
+    (ta, ca), (tb, cb) = _shape(a), _shape(b)
+    total = len(ta) + len(tb)
+    if not ta or not tb or 2 * min(len(ta), len(tb)) / total < REWORD_RATIO:
+        return 0.0
+    # the shared-word bound is cheap and rules most candidates out before the real alignment
+    bound = 2 * sum((ca & cb).values()) / total
+    if bound < REWORD_RATIO:
+        return bound * 0.5
+    return SequenceMatcher(None, ta, tb, autojunk=False).ratio()
+
+
+def word_changes(old: str, new: str) -> tuple[tuple, tuple, tuple, tuple]:
+    """(old_spans, new_spans, deleted words, inserted words) of a reworded sentence."""
+    om = list(_WORD.finditer(old))
+    nm = list(_WORD.finditer(new))
+    sm = SequenceMatcher(None, [m.group().lower() for m in om], [m.group().lower() for m in nm],
+                         autojunk=False)
+    old_spans: list[tuple[int, int]] = []
+    new_spans: list[tuple[int, int]] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 > i1:
+            old_spans.append((om[i1].start(), om[i2 - 1].end()))
+            deleted += [m.group() for m in om[i1:i2]]
+        if j2 > j1:
+            new_spans.append((nm[j1].start(), nm[j2 - 1].end()))
+            inserted += [m.group() for m in nm[j1:j2]]
+    return tuple(old_spans), tuple(new_spans), tuple(deleted), tuple(inserted)
+
+
+class _Index:
+    """Inverted index of word sets, to find a sentence's likely counterparts quickly (a full
+    pairwise comparison of two 300 KB documents would be far too slow)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, text in enumerate(texts):
+            for word in _shape(text)[1]:
+                if len(word) > 2:
+                    self.postings[word].append(i)
+
+    def best(self, text: str, allowed: set[int] | None = None, k: int = 3) -> tuple[int, float]:
+        """The most similar indexed text (index, ratio); (-1, 0.0) when none shares a word.
+        Candidates are voted for by the query's rarest words only, which bounds the work on
+        long documents."""
+        words = [w for w in _shape(text)[1] if len(w) > 2 and w in self.postings]
+        words.sort(key=lambda w: len(self.postings[w]))
+        votes: Counter[int] = Counter()
+        for word in words[:_QUERY_WORDS]:
+            posting = self.postings[word]
+            if len(posting) > _MAX_POSTING:
+                break
+            for i in posting:
+                if allowed is None or i in allowed:
+                    votes[i] += 1
+        best_i, best_r = -1, 0.0
+        for i, _ in votes.most_common(k):
+            r = similarity(text, self.texts[i])
+            if r > best_r:
+                best_i, best_r = i, r
+        return best_i, best_r
+
+
+# --- the diff ---------------------------------------------------------------------------------
+
+
+def _norm_text(blocks: Iterable[Block]) -> str:
+    return " ".join(" ".join(b.text.lower().split()) for b in blocks)
+
+
+def diff_texts(old_text: str, new_text: str) -> TextDiff:
+    """Paragraph diff (difflib on blocks), then a sentence diff of the changed regions."""
+    old_blocks, new_blocks = parse_blocks(old_text), parse_blocks(new_text)
+    # each block is split once (the lists are reused below)
+    old_split = [split_sentences(b.text) for b in old_blocks]
+    new_split = [split_sentences(b.text) for b in new_blocks]
+    sm = SequenceMatcher(None, [(b.kind, b.text) for b in old_blocks],
+                         [(b.kind, b.text) for b in new_blocks], autojunk=False)
+    counts: dict[tuple[str, ...], list[int]] = {}
+    old_sents: list[tuple[str, Block, int]] = []  # (sentence, its block, region)
+    new_sents: list[tuple[str, Block, int]] = []
+    for region, (tag, i1, i2, j1, j2) in enumerate(sm.get_opcodes()):
+        if tag == "equal":
+            continue
+        _count_paragraphs(old_blocks[i1:i2], new_blocks[j1:j2], counts)
+        old_sents += [(s, old_blocks[i], region) for i in range(i1, i2) for s in old_split[i]]
+        new_sents += [(s, new_blocks[j], region) for j in range(j1, j2) for s in new_split[j]]
+
+    old_pairs = [(s, b) for b, ss in zip(old_blocks, old_split, strict=True) for s in ss]
+    old_list = tuple(s for s, _ in old_pairs)
+    new_list = tuple(s for ss in new_split for s in ss)
+    old_all = {sentence_key(s) for s in old_list}
+    new_all = {sentence_key(s) for s in new_list}
+    region_old_keys = {(sentence_key(s), r) for s, _, r in old_sents}
+    moved = sum(1 for s, _, r in new_sents
+                if sentence_key(s) in old_all and (sentence_key(s), r) not in region_old_keys)
+    # Sentences genuinely new to / gone from the document: the rest of a changed paragraph is
+    # context, and a sentence found elsewhere was moved or copied, not written.
+    added = _dedupe([(s, b) for s, b, _ in new_sents if sentence_key(s) not in old_all])
+    removed = _dedupe([(s, b) for s, b, _ in old_sents if sentence_key(s) not in new_all])
+    edits = _pair_sentences(added, removed, old_pairs, new_all)
+    sections = tuple(SectionChange(path, *c) for path, c in counts.items())
+    return TextDiff(sections, tuple(edits), moved, _norm_text(old_blocks), _norm_text(new_blocks),
+                    old_list, new_list)
+
+
+def _dedupe(items: list[tuple[str, Block]]) -> list[tuple[str, Block]]:
+    seen: set[str] = set()
+    out = []
+    for s, p in items:
+        k = sentence_key(s)
+        if k and k not in seen:
+            seen.add(k)
+            out.append((s, p))
+    return out
+
+
+def _count_paragraphs(olds: Sequence[Block], news: Sequence[Block],
+                      counts: dict[tuple[str, ...], list[int]]) -> None:
+    """Count added / removed / changed paragraphs of one changed region, per heading path."""
+    def bump(path: tuple[str, ...], slot: int) -> None:
+        counts.setdefault(path, [0, 0, 0])[slot] += 1
+
+    if not olds or not news:
+        for b in olds:
+            bump(b.path, 1)
+        for b in news:
+            bump(b.path, 0)
+        return
+    if len(olds) * len(news) > _MAX_PAIRING:
+        # a wholesale rewrite: pairing paragraphs one by one would cost seconds
+        for k, b in enumerate(news):
+            bump(b.path, 2 if k < len(olds) else 0)
+        for b in olds[len(news):]:
+            bump(b.path, 1)
+        return
+    index = _Index([b.text for b in olds])
+    free = set(range(len(olds)))
+    for b in news:
+        i, r = index.best(b.text, free) if free else (-1, 0.0)
+        if i >= 0 and r >= REWORD_RATIO:
+            free.discard(i)
+            bump(b.path, 2)
+        else:
+            bump(b.path, 0)
+    for i in sorted(free):
+        bump(olds[i].path, 1)
+
+
+def _pair_sentences(added: list[tuple[str, Block]], removed: list[tuple[str, Block]],
+                    old_all: Sequence[tuple[str, Block]], new_keys: set[str]) -> list[SentenceEdit]:
+    """Turn added/removed sentences into edits, pairing near-identical ones as rewordings.
+
+    An added sentence is first paired with a removed one; failing that, with any sentence of
+    the old text (an announced version published above the current one rewords clauses that
+    still stand below it)."""
+    budget = _MAX_FUZZY if len(added) <= _MAX_FUZZY * 3 else 0  # none for wholesale rewrites
+    # the removed sentences a counterpart is sought among
+    cap = min(len(removed), _MAX_FUZZY * 4) if budget else 0
+    removed_index = _Index([s for s, _ in removed[:cap]])
+    free = set(range(cap))
+    old_index: _Index | None = None
+    edits: list[SentenceEdit] = []
+    for n, (sentence, block) in enumerate(added):
+        if n >= budget:  # a wholesale rewrite: the rest is simply new
+            edits.append(SentenceEdit("added", "", sentence, block.path, new_block=block.text,
+                                      block_kind=block.kind, lead=block.lead))
+            continue
+        i, r = removed_index.best(sentence, free) if free else (-1, 0.0)
+        if i >= 0 and r >= REWORD_RATIO:
+            free.discard(i)
+            edits.append(_reworded(removed[i], (sentence, block)))
+            continue
+        if len(added) > _MAX_FUZZY:  # a rewrite, not an announced copy of the old text
+            j, r = -1, 0.0
+        else:
+            if old_index is None:
+                old_index = _Index([s for s, _ in old_all])
+            j, r = old_index.best(sentence)
+        if j >= 0 and r >= REWORD_RATIO:
+            still_there = sentence_key(old_all[j][0]) in new_keys
+            edits.append(_reworded(old_all[j], (sentence, block), still_there))
+        else:
+            edits.append(SentenceEdit("added", "", sentence, block.path, new_block=block.text,
+                                      block_kind=block.kind, lead=block.lead))
+    edits += [SentenceEdit("removed", removed[i][0], "", removed[i][1].path,
+                           old_block=removed[i][1].text, block_kind=removed[i][1].kind,
+                           lead=removed[i][1].lead)
+              for i in range(len(removed)) if i in free or i >= cap]
+    return edits
+
+
+def _reworded(old: tuple[str, Block], new: tuple[str, Block],
+              variant: bool = False) -> SentenceEdit:
+    old_spans, new_spans, deleted, inserted = word_changes(old[0], new[0])
+    return SentenceEdit("reworded", old[0], new[0], new[1].path, old_spans, new_spans, deleted,
+                        inserted, old[1].text, new[1].text, new[1].kind, new[1].lead, variant)

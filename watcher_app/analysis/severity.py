@@ -1,0 +1,309 @@
+"""Severity of a change (low / medium / high) and the rule that decided it.
+
+High: a trigger from resources/rules/severity.json fired in its direction (adds a class-action
+waiver, removes a promise not to sell, removes an opt-out, ...) on a phrase that is new to the
+document. Low: every edit is editorial (dates, names, contact details, pointers), or the change
+is a small clarification that fires no trigger. Medium: everything else. The most consequential
+element decides.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from watcher_app.analysis.categories import (
+    Folded,
+    Pattern,
+    Rules,
+    is_negated,
+    is_novel,
+    is_users_doing,
+    load_rules,
+    make_pattern,
+    occurrences,
+)
+from watcher_app.analysis.sections import SentenceEdit, TextDiff
+
+# A change whose substantive edits add up to at most this many words, and that fires no
+# trigger, is a clarification (low).
+SMALL_CHANGE_WORDS = 60
+SMALL_CHANGE_EDITS = 3  # ... and touches at most this many sentences (a clarification is local)
+DISTINCT_WORDS = 3  # a trigger phrase this long is counted verbatim across the document
+_NUMBER = re.compile(r"^\d[\d,.]*$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_LINKISH = re.compile(r"[./@]|^[\w]+(-[\w]+){1,}$")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    level: str  # "high" | "medium"
+    id: str
+    category: str
+    reason: str
+    pattern: Pattern
+    on: frozenset[str]
+    reasons: dict[str, str]  # per direction, when it needs other words ("removes a promise ...")
+
+
+@dataclass(frozen=True)
+class Fired:
+    trigger: Trigger
+    evidence: str  # the sentence it fired on
+    direction: str = "added"
+
+    @property
+    def reason(self) -> str:
+        return self.trigger.reasons.get(self.direction, self.trigger.reason)
+
+
+_COMPILED: dict[int, tuple[list[Trigger], Folded]] = {}
+
+
+def _triggers(rules: Rules) -> tuple[list[Trigger], Folded]:
+    """The triggers of a rule set, compiled once, and a regex matching wherever any could."""
+    key = id(rules.severity)
+    if key not in _COMPILED:
+        triggers = _compile_triggers(rules)
+        union = Folded("|".join(f"(?:{t.pattern.regex.source})" for t in triggers))
+        _COMPILED[key] = (triggers, union)
+    return _COMPILED[key]
+
+
+def _compile_triggers(rules: Rules) -> list[Trigger]:
+    out = []
+    for level in ("high", "medium"):
+        for spec in rules.severity.get(level, []):
+            pattern = make_pattern(spec)
+            reasons = {k.removeprefix("reason_"): v for k, v in spec.items()
+                       if k.startswith("reason_")}
+            out.append(Trigger(level, spec["id"], spec.get("category", ""), spec["reason"],
+                               pattern, frozenset(spec["on"]), reasons))
+    return out
+
+
+# --- editorial edits ---------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+(?:['.@/-]\w+)*", text)
+
+
+def is_editorial(edit: SentenceEdit, rules: Rules | None = None) -> bool:
+    """Does this edit leave the policy's substance alone (a date, a renamed entity, a contact
+    address, a pointer to a summary, an announcement banner)?"""
+    cfg = (rules or load_rules()).editorial
+    sentence = edit.new or edit.old
+    n_words = len(_words(sentence))
+    for _kind, limit, regex in _editorial_res(cfg):
+        if n_words <= limit and regex.search(sentence):
+            return True
+    if edit.kind != "reworded":
+        return _is_bare_date(sentence, cfg) or _is_names(sentence, n_words, cfg)
+    return not substantive_tokens(edit, cfg)
+
+
+def _is_names(sentence: str, n_words: int, cfg: dict[str, Any]) -> bool:
+    """A short line of names, numbers and codes: "Reddit, Inc.", "San Francisco, CA 94104"
+    (a title-case label such as "Device Information" is not: it names a topic)."""
+    if n_words > cfg["names_max_words"]:
+        return False
+    skip = set(cfg["stopwords"])
+    words = _words(sentence)
+    if not all(not w[:1].islower() or w.lower() in skip for w in words):
+        return False
+    return n_words <= 2 or any(any(c.isdigit() for c in w) or w.lower() in skip for w in words)
+
+
+_EDITORIAL_KINDS = ("announcement", "boilerplate", "contact", "definition")
+_EDITORIAL_RES: dict[int, list[tuple[str, int, Folded]]] = {}
+
+
+def _editorial_res(cfg: dict[str, Any]) -> list[tuple[str, int, Folded]]:
+    key = id(cfg)
+    if key not in _EDITORIAL_RES:
+        _EDITORIAL_RES[key] = [(k, int(cfg[f"{k}_max_words"]), Folded(cfg[k]))
+                               for k in _EDITORIAL_KINDS]
+    return _EDITORIAL_RES[key]
+
+
+def _is_bare_date(sentence: str, cfg: dict[str, Any]) -> bool:
+    words = [w.lower() for w in _words(sentence)]
+    return bool(words) and all(w in cfg["months"] or _NUMBER.match(w) for w in words)
+
+
+def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
+    """The changed words of a rewording that are more than dates, numbers, links, pronouns
+    or a renamed proper noun."""
+    skip = set(cfg["stopwords"]) | set(cfg["pronouns"]) | set(cfg["months"])
+    units = set(cfg["units"])
+    cues = set(cfg["number_cues_before"])
+    rename = bool(edit.deleted) and bool(edit.inserted)
+    # "Twitter gives" -> "We give", "may offer" -> "may be offered": the same word inflected
+    words_on = {"old": [w.lower() for w in edit.deleted], "new": [w.lower() for w in edit.inserted]}
+    short = set(cfg["short_words"])
+    out: list[str] = []
+    for side, spans, sentence in (("old", edit.old_spans, edit.old),
+                                  ("new", edit.new_spans, edit.new)):
+        for start, end in spans:
+            following = _words(sentence[end:end + 30])[:1]
+            preceding = _words(sentence[max(0, start - 30):start])[-1:]
+            # "90 days" or "under the age of 14" is a rule, not a date; but figures in a table
+            # are statistics
+            counted = edit.block_kind != "row" and (
+                bool(following) and following[0].lower() in units
+                or bool(preceding) and preceding[0].lower() in cues)
+            for word in _words(sentence[start:end]):
+                low = word.lower()
+                if low in units:
+                    out.append(word)
+                elif _NUMBER.match(word) or _YEAR.match(word):
+                    if counted:
+                        out.append(word)
+                elif low in skip or _LINKISH.search(word):
+                    continue
+                elif len(low) <= 2 and low not in short:
+                    continue  # a fragment ("/en/" left from a link)
+                elif any(_same_word(low, w) for w in words_on["new" if side == "old" else "old"]):
+                    continue
+                elif rename and word[:1].isupper():
+                    continue  # Twitter International -> X Internet: a rename
+                else:
+                    out.append(word)
+    return out
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word inflected: give/gives, offer/offered, twitter/twitter's."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and long.startswith(short) and \
+        long[len(short):] in {"", "s", "es", "d", "ed", "ing", "'s", "'"}
+
+
+def change_size(edits: Sequence[SentenceEdit], editorial: Sequence[bool],
+                rules: Rules | None = None) -> int:
+    """Words of substance the change adds, removes or rewrites."""
+    cfg = (rules or load_rules()).editorial
+    size = 0
+    for edit, ed in zip(edits, editorial, strict=True):
+        if ed:
+            continue
+        if edit.kind == "reworded":
+            size += len(substantive_tokens(edit, cfg))
+        else:
+            size += len(_words(edit.new or edit.old))
+    return size
+
+
+# --- triggers -------------------------------------------------------------------------------
+
+
+def _doc_counts(sentences: Sequence[str], pattern: Pattern, phrase: str,
+                rules: Rules) -> tuple[int, int]:
+    """(affirmative, negated) statements of this phrase (or, when phrase is empty, of
+    anything the pattern matches) anywhere in one version."""
+    joined = "\n".join(sentences)
+    if phrase and phrase not in joined.lower():
+        return 0, 0
+    starts = [0]
+    for s in sentences[:-1]:
+        starts.append(starts[-1] + len(s) + 1)
+    counts = [0, 0]
+    # one pass of the regex over the whole text: per-sentence calls cost far more
+    for m in pattern.regex.finditer(joined):
+        if phrase and m.group().lower() != phrase:
+            continue
+        i = bisect_right(starts, m.start()) - 1
+        sentence, pos = sentences[i], m.start() - starts[i]
+        if pattern.unless is not None and pattern.unless.search(sentence):
+            continue
+        if pattern.platform and is_users_doing(sentence, pos, rules):
+            continue
+        counts[is_negated(sentence, pos, rules)] += 1
+    return counts[0], counts[1]
+
+
+def _grows(trigger: Trigger, direction: str, phrase: str, diff: TextDiff, rules: Rules) -> bool:
+    """Does the document as a whole state this more (or, for removals, less) often than
+    before? A clause reworded, moved or restated elsewhere is no new practice."""
+    old = _doc_counts(diff.old_sentences, trigger.pattern, phrase, rules)
+    new = _doc_counts(diff.new_sentences, trigger.pattern, phrase, rules)
+    slot = 1 if direction.endswith("_negated") else 0
+    return new[slot] > old[slot] if direction.startswith("added") else new[slot] < old[slot]
+
+
+def fire_triggers(diff: TextDiff, editorial: Sequence[bool],
+                  rules: Rules | None = None) -> list[Fired]:
+    rules = rules or load_rules()
+    triggers, union = _triggers(rules)
+    # only edits where some trigger could fire are examined, trigger by trigger
+    candidates = [not ed and bool(union.search(e.old + "\n" + e.new))
+                  for e, ed in zip(diff.edits, editorial, strict=True)]
+    fired: list[Fired] = []
+    for trigger in triggers:
+        found = _fire_one(trigger, diff, candidates, rules)
+        if found is not None:
+            fired.append(found)
+    return fired
+
+
+def _fire_one(trigger: Trigger, diff: TextDiff, candidates: Sequence[bool],
+              rules: Rules) -> Fired | None:
+    grows: dict[tuple[str, str], bool] = {}
+    for edit, candidate in zip(diff.edits, candidates, strict=True):
+        if not candidate or not (trigger.pattern.regex.search(edit.new)
+                                 or trigger.pattern.regex.search(edit.old)):
+            continue
+        for o in occurrences(edit, trigger.pattern, rules):
+            direction = o.direction
+            if direction in ("added", "removed") and o.negated:
+                direction += "_negated"
+            if direction not in trigger.on:
+                continue
+            if direction != "near":
+                other = diff.new_norm if direction.startswith("removed") else diff.old_norm
+                if not is_novel(o, other):  # an existing clause restated or moved
+                    continue
+                # an added distinctive phrase is counted as itself; a single word ("train") by
+                # its pattern, since "training" elsewhere states the same practice; and a
+                # removal counts only if the document has fewer such statements overall
+                distinct = len(o.phrase.split()) >= DISTINCT_WORDS
+                phrase = o.phrase.lower() if distinct and direction == "added" else ""
+                key = (direction, phrase)
+                if trigger.level == "high":
+                    if key not in grows:
+                        grows[key] = _grows(trigger, direction, key[1], diff, rules)
+                    if not grows[key]:
+                        continue
+            return Fired(trigger, o.sentence, direction)
+    return None
+
+
+def decide(diff: TextDiff, editorial: Sequence[bool], categories: Sequence[str],
+           rules: Rules | None = None, fired: Sequence[Fired] | None = None) -> tuple[str, str]:
+    """(severity, reason in words); `fired` = fire_triggers() if the caller already has it."""
+    rules = rules or load_rules()
+    if not diff.edits:
+        return "low", "Low: no wording changed (layout or order only)"
+    if all(editorial):
+        return "low", "Low: editorial change only (dates, names, contact details or pointers)"
+    if fired is None:
+        fired = fire_triggers(diff, editorial, rules)
+    for level in ("high", "medium"):
+        found = [f for f in fired if f.trigger.level == level]
+        if not found:
+            continue
+        # of several rules at the deciding level, name the one about the main topic
+        rank = {c: k for k, c in enumerate(categories)}
+        f = min(found, key=lambda f: rank.get(f.trigger.category, len(rank)))
+        cat = f.trigger.category or (categories[0] if categories else "")
+        where = f" ({cat})" if cat else ""
+        return level, f"{level.capitalize()}: {f.reason}{where}"
+    size = change_size(diff.edits, editorial, rules)
+    topics = ", ".join(c for c in categories if c != "editorial")
+    if size <= SMALL_CHANGE_WORDS and editorial.count(False) <= SMALL_CHANGE_EDITS:
+        return "low", f"Low: a small clarification ({size} words of substance changed)"
+    return "medium", f"Medium: substantive rewording ({size} words) of {topics or 'the text'}"

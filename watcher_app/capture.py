@@ -11,6 +11,7 @@ import hashlib
 import zlib
 from dataclasses import dataclass, field
 
+from watcher_app import credentials
 from watcher_app.extract import extract_document
 from watcher_app.extract.pdf import PdfError
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
@@ -75,6 +76,7 @@ def capture_document(fetcher: Fetcher, doc: Document) -> Capture:
     cap = Capture()
     digest = hashlib.sha256()
     many = len(doc.sources) > 1
+    auth = credentials.headers_for(doc.id)  # {} for public pages: the keyring is not touched
     for index, source in enumerate(doc.sources):
         previous = _latest_snapshot(doc, index)
         headers = previous.headers if previous is not None else {}
@@ -83,7 +85,7 @@ def capture_document(fetcher: Fetcher, doc: Document) -> Capture:
             # browser when the optional renderer is installed.
             fetched: FetchResult = fetch_or_render(
                 fetcher, source, etag=headers.get("etag"),
-                last_modified=headers.get("last-modified"))
+                last_modified=headers.get("last-modified"), extra_headers=auth or None)
         except FetchError as exc:
             cap.problem = ("error", f"{exc.reason}: {exc.detail}")
             cap.http_status = exc.status

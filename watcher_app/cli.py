@@ -209,7 +209,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError:
         build_parser().print_help()
         return 0
-    return run_app(args.data_dir)
+    return run_app(args.data_dir, minimized=args.minimized)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -225,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: watch platforms' terms, privacy and AI policies; get alerted "
                     "when they really change. With no command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--minimized", action="store_true",
+                        help="with no command: start in the tray (used by start at login)")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder of the database (default: $GOVERNANCE_WATCHER_HOME or the "
                              "user data folder)")

@@ -226,7 +226,8 @@ def _blocked_reason(source: Mapping[str, Any], fetched: FetchResult) -> str | No
 
 def fetch_or_render(fetcher: Fetcher, source: Mapping[str, Any], *, etag: str | None = None,
                     last_modified: str | None = None, render: bool = True,
-                    timeout_s: float = 30.0) -> FetchResult:
+                    timeout_s: float = 30.0,
+                    extra_headers: dict[str, str] | None = None) -> FetchResult:
     """A plain fetch of ``source["url"]``; when the answer looks like a bot wall or an empty
     app shell and Qt WebEngine is installed, the page rendered in a browser instead.
 
@@ -236,7 +237,8 @@ def fetch_or_render(fetcher: Fetcher, source: Mapping[str, Any], *, etag: str | 
     url = source["url"]
     render = render and os.environ.get(RENDER_ENV, "1").strip().lower() not in _OFF
     try:
-        fetched = fetcher.fetch(url, etag=etag, last_modified=last_modified)
+        fetched = fetcher.fetch(url, etag=etag, last_modified=last_modified,
+                                extra_headers=extra_headers)
     except FetchError as exc:
         wanted = RENDER_ON_ERRORS_JS if source.get("executeClientScripts") else RENDER_ON_ERRORS
         if not (render and exc.reason in wanted and renderer_available()[0]):

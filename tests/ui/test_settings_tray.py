@@ -1,0 +1,137 @@
+"""Settings persisted (save → reload) and refused when invalid, the per-document interval, the
+tray menu (Open, Check now, Pause/Resume), closing to the tray, and the single instance."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from watcher_app.settings import load_settings
+from watcher_app.store.models import Check, Document
+from watcher_app.ui.app import SingleInstance, notify_running, server_name
+from watcher_app.ui.settings_dialog import IntervalDialog, SettingsDialog
+
+
+def test_settings_are_saved_and_reloaded(qtbot, db, data_dir, tmp_path,  # noqa: ANN001
+                                         monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    dialog = SettingsDialog(data_dir)
+    qtbot.addWidget(dialog)
+    assert dialog.interval.seconds() == 6 * 3600  # the default
+    dialog.interval.value.setValue(2)
+    dialog.interval.unit.setCurrentIndex(1)  # hours
+    dialog.jitter.setValue(5)
+    dialog.threshold.setCurrentIndex(2)  # high only
+    dialog.quiet.setChecked(True)
+    dialog.quiet_start.setValue(22)
+    dialog.quiet_end.setValue(7)
+    dialog.failures.setValue(5)
+    dialog.login.setChecked(True)
+    dialog.minimised.setChecked(False)
+    saved: list[object] = []
+    dialog.saved.connect(saved.append)
+    dialog.save()
+    assert saved and dialog.result() == dialog.DialogCode.Accepted
+    s = load_settings()
+    assert (s.check_interval_s, s.jitter_s, s.notify_threshold) == (7200, 300, "high")
+    assert s.quiet_hours == (22, 7) and s.failure_alert_after == 5
+    assert s.start_at_login and not s.start_minimised
+    # start at login wrote the XDG autostart entry
+    assert (tmp_path / "config" / "autostart" / "governance-watcher.desktop").exists()
+    again = SettingsDialog(data_dir)  # a new dialog shows what was saved
+    qtbot.addWidget(again)
+    assert again.interval.seconds() == 7200 and again.quiet.isChecked()
+    assert again.threshold.currentIndex() == 2
+
+
+def test_an_interval_below_fifteen_minutes_is_refused(qtbot, db, data_dir) -> None:  # noqa: ANN001
+    dialog = SettingsDialog(data_dir)
+    qtbot.addWidget(dialog)
+    dialog.interval.value.setValue(10)
+    dialog.interval.unit.setCurrentIndex(0)  # minutes
+    dialog.save()
+    assert "15 minutes" in dialog.error.text()
+    assert load_settings().check_interval_s == 6 * 3600
+
+
+def test_keyring_status_gates_credentials(qtbot, db, data_dir, monkeypatch) -> None:  # noqa: ANN001
+    from watcher_app import secrets
+
+    monkeypatch.setattr(secrets, "backend_status", lambda: (False, "No password store."))
+    dialog = SettingsDialog(data_dir)
+    qtbot.addWidget(dialog)
+    assert not dialog.cred_value.isEnabled() and not dialog.cred_store.isEnabled()
+
+
+def test_per_document_interval(qtbot, acme: Document) -> None:
+    dialog = IntervalDialog(acme.id)
+    qtbot.addWidget(dialog)
+    dialog.own.setChecked(True)
+    dialog.edit.set_seconds(3600)
+    dialog.save()
+    assert Document.get_by_id(acme.id).check_interval_s == 3600
+    assert load_settings().per_document_interval == {acme.id: 3600}
+    dialog = IntervalDialog(acme.id)
+    qtbot.addWidget(dialog)
+    assert dialog.own.isChecked() and dialog.edit.seconds() == 3600
+    dialog.own.setChecked(False)
+    dialog.save()
+    assert Document.get_by_id(acme.id).check_interval_s is None
+
+
+def test_tray_menu_actions(qtbot, controller, acme: Document) -> None:  # noqa: ANN001
+    controller.start(show=False)
+    tray, window = controller.tray, controller.window
+    assert tray is not None and not window.isVisible()
+    tray.open_action.trigger()
+    assert window.isVisible()
+    with qtbot.waitSignal(controller.hub.idle, timeout=20_000):
+        tray.check_action.trigger()
+    assert Check.select().where(Check.document == acme).count() == 1
+    tray.pause_action.trigger()
+    assert load_settings().paused and window.pause_action.isChecked()
+    assert "paused" in window.paused_label.text()
+    tray.pause_action.trigger()
+    assert not load_settings().paused and not window.pause_action.isChecked()
+    window.pause_action.trigger()  # the window's own action reaches the tray too
+    assert tray.pause_action.isChecked() and load_settings().paused
+    opened: list[int] = []
+    window.diff.change_opened.connect(opened.append)
+    tray.message_change = None
+    tray._message_clicked()  # a click on a balloon without a change just opens the window
+    assert window.isVisible()
+
+
+def test_closing_the_window_keeps_the_app_in_the_tray(qtbot, controller) -> None:  # noqa: ANN001
+    controller.start(show=True)
+    window = controller.window
+    assert not load_settings().tray_hint_shown
+    window.close()
+    assert not window.isVisible()
+    assert load_settings().tray_hint_shown  # told once, remembered
+    assert controller.scheduler._worker is not None  # still watching
+
+
+def test_second_launch_raises_the_first(qtbot, tmp_path) -> None:  # noqa: ANN001
+    name = server_name(tmp_path)
+    assert not notify_running(name, timeout_ms=200)  # nobody there yet
+    instance = SingleInstance(name)
+    assert instance.listening
+    try:
+        with qtbot.waitSignal(instance.activated, timeout=5000):
+            assert notify_running(name)  # the second launch's QLocalSocket
+    finally:
+        instance.close()
+    QCoreApplication.processEvents()
+
+
+def test_run_app_defers_to_the_running_instance(qtbot, tmp_path) -> None:  # noqa: ANN001
+    from watcher_app.ui.app import run_app
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    instance = SingleInstance(server_name(folder))
+    try:
+        with qtbot.waitSignal(instance.activated, timeout=5000):
+            assert run_app(str(folder)) == 0  # raised the first one and left
+    finally:
+        instance.close()

@@ -1,0 +1,317 @@
+"""The activity feed (every change across platforms, newest first, unread in bold) and the
+notification log (every alert, and how it reached the user or why it could not, so "I never got
+an alert" can be answered).
+
+Filters (severity, platform, document type, unread only) narrow the SQL query itself, and rows
+are read a page at a time, so both stay instant with years of history.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from watcher_app.store.models import Alert, Change
+from watcher_app.ui import queries, theme
+from watcher_app.ui.analysis_panel import AnalysisPanel
+from watcher_app.ui.paged import Column, PagedTableModel
+from watcher_app.ui.queries import FeedFilter, FeedRow
+
+SEVERITIES = (("", "Any severity"), ("high", "High"), ("medium", "Medium"), ("low", "Low"))
+
+
+def _feed_columns() -> list[Column[FeedRow]]:
+    return [
+        Column("Detected", lambda r: theme.when(r.detected_at),
+               icon=lambda r: theme.severity_icon(r.severity)),
+        Column("Platform", lambda r: r.platform),
+        Column("Document", lambda r: r.doc_type),
+        Column("Severity", lambda r: theme.SEVERITY_LABELS.get(r.severity or "", "—")),
+        Column("Summary", lambda r: (r.summary or "").split("\n")[0] or "(no summary)",
+               tooltip=lambda r: "\n".join(filter(None, [
+                   r.summary, r.categories and "Topics: " + ", ".join(
+                       theme.category_label(c) for c in r.categories),
+                   r.effective_date and f"Takes effect {r.effective_date}"]))),
+        Column("Size", lambda r: theme.change_size(r.stats, short=True), align_right=True,
+               tooltip=lambda r: theme.change_size(r.stats)),
+    ]
+
+
+class FeedView(QWidget):
+    open_change = Signal(int)
+    read_changed = Signal()  # unread counts changed (the sidebar refreshes its badges)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = FeedFilter()
+        self.title = QLabel("Activity")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.title.setFont(theme.bold(font))
+        self.severity, self.platform, self.doc_type = QComboBox(), QComboBox(), QComboBox()
+        for combo, name in ((self.severity, "Filter by severity"),
+                            (self.platform, "Filter by platform"),
+                            (self.doc_type, "Filter by document type")):
+            combo.setAccessibleName(name)
+        for key, label in SEVERITIES:
+            self.severity.addItem(theme.severity_icon(key) if key else QIcon(), label, key)
+        self.unread_only = QCheckBox("&Unread only")
+        self.mark_all = QPushButton(theme.icon("read"), "Mark all &read")
+        self.mark_all.setAccessibleName("Mark all shown changes as read")
+        label = QLabel("&Show:")
+        label.setBuddy(self.severity)
+        bar = QHBoxLayout()
+        for w in (label, self.severity, self.platform, self.doc_type, self.unread_only):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.mark_all)
+
+        self.model: PagedTableModel[FeedRow] = PagedTableModel(
+            _feed_columns(), self._fetch, font=self._font,
+            accessible=lambda r: f"{'Unread: ' if not r.read else ''}{r.platform} "
+                                 f"{r.doc_type} changed {theme.when(r.detected_at)}, "
+                                 f"{r.severity or 'unassessed'} severity. {r.summary or ''}")
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Changes across all platforms")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        for col, width in ((0, 150), (1, 150), (2, 165), (3, 70), (5, 90)):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.moveSection(5, 4)  # size before the summary: the summary takes the rest
+        self.empty = QLabel("No changes yet.\n\nThe first check of each document records its "
+                            "current text; from then on, every real change appears here.\n"
+                            "Choose what to watch with Watch \u203a Platforms\u2026 "
+                            "(Ctrl+Shift+L).")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet(f"color: {theme.muted_text().name()};")
+        # A preview of the selected change (like a mail client's reading pane).
+        self.preview = AnalysisPanel()
+        self.preview.setAccessibleName("Preview of the selected change")
+        self.preview.show_placeholder("Select a change to preview it; press Enter or "
+                                      "double-click to open its diff.")
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.table)
+        self.split.addWidget(self.preview)
+        self.split.setSizes([380, 260])
+        self.split.setChildrenCollapsible(False)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.split)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+        self._actions()
+        for combo in (self.severity, self.platform, self.doc_type):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        self.unread_only.toggled.connect(self._filters_changed)
+        self.mark_all.clicked.connect(self.mark_all_read)
+        self.table.activated.connect(self._open)
+        self.table.doubleClicked.connect(self._open)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.table.selectionModel().currentRowChanged.connect(self._preview)
+        self.refresh_choices()
+
+    def _actions(self) -> None:
+        self.read_action = QAction("Mark as &read", self)
+        self.read_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.unread_action = QAction("Mark as &unread", self)
+        self.unread_action.setShortcut(QKeySequence("Ctrl+U"))
+        for action, read in ((self.read_action, True), (self.unread_action, False)):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _=False, r=read: self.mark_selected(r))
+            self.addAction(action)
+
+    # --- data -------------------------------------------------------------------------------
+
+    def _fetch(self, offset: int, limit: int) -> list[FeedRow]:
+        return queries.feed_page(self.filter, offset, limit)
+
+    def _font(self, row: FeedRow) -> QFont | None:
+        return theme.bold(self.table.font()) if not row.read else None
+
+    def refresh(self) -> None:
+        """Re-read the loaded rows; the selected change stays selected (a check finishing
+        while the user reads must not move the cursor)."""
+        current = self.model.row_at(self.table.currentIndex().row())
+        self.model.reload()
+        self.stack.setCurrentIndex(0 if self.model.rows else 1)
+        if current is not None:
+            row = next((k for k, r in enumerate(self.model.rows)
+                        if r.change_id == current.change_id), None)
+            if row is not None:
+                self.table.selectRow(row)
+
+    def refresh_choices(self) -> None:
+        """Refill the platform and type filters (kept selections survive)."""
+        platforms, types = queries.feed_choices()
+        for combo, items, everything in ((self.platform, platforms, "All platforms"),
+                                         (self.doc_type, [(t, t) for t in types],
+                                          "All document types")):
+            keep = combo.itemData(combo.currentIndex()) if combo.currentIndex() > 0 else ""
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(everything, "")
+            for key, label in items:
+                combo.addItem(label, key)
+            combo.setCurrentIndex(max(0, combo.findData(keep)))
+            combo.blockSignals(False)
+        before = self.filter
+        self._read_filters()
+        if self.filter == before:
+            self.refresh()  # same rows wanted: keep the scroll position and the selection
+        else:
+            self._filters_changed()
+
+    def set_platform(self, platform_id: str | None) -> None:
+        index = self.platform.findData(platform_id or "")
+        self.platform.setCurrentIndex(max(0, index))
+        name = self.platform.currentText() if platform_id else ""
+        self.title.setText(f"Activity \u2014 {name}" if name else "Activity")
+
+    def _read_filters(self) -> None:
+        self.filter = FeedFilter(
+            severity=str(self.severity.itemData(self.severity.currentIndex()) or "") or None,
+            platform_id=str(self.platform.itemData(self.platform.currentIndex()) or "") or None,
+            doc_type=str(self.doc_type.itemData(self.doc_type.currentIndex()) or "") or None,
+            unread_only=self.unread_only.isChecked())
+
+    def _filters_changed(self, *_: object) -> None:
+        self._read_filters()
+        self.model.rows = []  # a new filter starts from the first page
+        self.refresh()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[FeedRow]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [r for r in (self.model.row_at(k) for k in rows) if r is not None]
+
+    def mark_selected(self, read: bool = True) -> None:
+        rows = self.selected_rows()
+        if rows:
+            queries.mark_read([r.change_id for r in rows], read)
+            self.model.reload()
+            self.read_changed.emit()
+
+    def mark_all_read(self) -> None:
+        if queries.mark_all_read(self.filter):
+            self.model.reload()
+            self.read_changed.emit()
+
+    def _preview(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_at(current.row())
+        change = Change.get_or_none(Change.id == row.change_id) if row is not None else None
+        if change is None:
+            self.preview.show_placeholder("Select a change to preview it.")
+        else:
+            self.preview.show_change(change, f"{row.platform} \u2014 {row.doc_type}, changed "
+                                             f"{theme.when(row.detected_at)}")
+
+    def _open(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.open_change.emit(row.change_id)
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.addAction(theme.icon("diff"), "&Open diff", lambda: self._open(index))
+        menu.addAction(self.read_action)
+        menu.addAction(self.unread_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+
+CHANNELS = {"native": "Desktop notification", "tray": "Tray message", "banner": "In-app banner",
+            "none": "Not shown"}
+KINDS = {"change": "Change", "failure": "Failure", "reminder": "Reminder", "digest": "Digest"}
+
+
+def _alert_columns() -> list[Column[Alert]]:
+    return [
+        Column("Time", lambda a: theme.when(a.created_at, seconds=True)),
+        Column("Kind", lambda a: KINDS.get(a.kind, a.kind.title())),
+        Column("Alert", lambda a: a.title, tooltip=lambda a: f"{a.title}\n{a.body}".strip()),
+        Column("Shown as", lambda a: CHANNELS.get(a.channel, a.channel),
+               icon=lambda a: theme.icon("health-ok" if a.delivered else "health-blocked")),
+        Column("Details", lambda a: a.detail or a.body, tooltip=lambda a: a.detail or ""),
+    ]
+
+
+class NotificationLog(QWidget):
+    open_change = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        title = QLabel("Notification log")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        title.setFont(theme.bold(font))
+        hint = QLabel("Every alert, and how it reached you. Double-click a change alert to open "
+                      "its diff.")
+        hint.setStyleSheet(f"color: {theme.muted_text().name()};")
+        self.model: PagedTableModel[Alert] = PagedTableModel(
+            _alert_columns(), queries.alerts_page, foreground=self._color,
+            accessible=lambda a: f"{a.title}: {CHANNELS.get(a.channel, a.channel)}")
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Notification log")
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(True)  # the details say why a channel was skipped: keep them whole
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()
+        for col, width in ((0, 150), (1, 75), (2, 330), (3, 165)):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        # alerts are few (a handful a week): sizing their rows to the text is cheap
+        self.table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setStyleSheet("QTableView::item { padding: 4px 2px; }")  # spacing only
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addWidget(self.table, 1)
+        self.table.activated.connect(self._open)
+        self.table.doubleClicked.connect(self._open)
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def _color(self, alert: Alert) -> QColor | None:
+        return None if alert.delivered or alert.channel == "none" and "below" in alert.detail \
+            else theme.severity_text("medium")
+
+    def _open(self, index: QModelIndex) -> None:
+        alert = self.model.row_at(index.row())
+        if alert is not None and alert.change_id is not None:
+            self.open_change.emit(alert.change_id)

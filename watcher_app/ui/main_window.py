@@ -1,0 +1,399 @@
+"""The main window: sidebar of watched platforms, and pages for the activity feed, a document's
+timeline, the diff and the notification log.
+
+The window never runs checks itself: it asks for them with `check_requested` and shows their
+progress from the signals the app re-emits from the scheduler's worker thread. Views re-read
+the database (small paged queries) after each check, debounced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from watcher_app import APP_NAME, __version__
+from watcher_app.catalog import CatalogError
+from watcher_app.store.models import Setting
+from watcher_app.ui import queries, theme
+from watcher_app.ui.diff_view import DiffView
+from watcher_app.ui.evidence import EvidenceDialog
+from watcher_app.ui.feed import FeedView, NotificationLog
+from watcher_app.ui.picker import PickerDialog
+from watcher_app.ui.runtime import guarded
+from watcher_app.ui.settings_dialog import SettingsDialog
+from watcher_app.ui.sidebar import Sidebar
+from watcher_app.ui.timeline import TimelineView
+from watcher_app.ui.tray import AlertBanner
+from watcher_app.watchlist import WatchError, import_declaration, unwatch
+
+FEED, TIMELINE, DIFF, ALERTS = range(4)
+LAYOUT_KEY = "ui.window_layout"
+SHORTCUTS = (
+    ("F5", "Check every document now"), ("Ctrl+R", "Check the selected platform/document now"),
+    ("Ctrl+Shift+P", "Pause or resume background checks"), ("Ctrl+1", "Activity feed"),
+    ("Ctrl+2", "Notification log"), ("Alt+Left", "Back"), ("N / P", "Next / previous change"),
+    ("Ctrl+F", "Find in the diff"), ("Ctrl+M / Ctrl+U", "Mark selected changes read / unread"),
+    ("Ctrl+Shift+L", "Choose platforms"), ("Ctrl+O", "Import a declaration"),
+    ("Ctrl+,", "Settings"), ("Ctrl+W", "Close the window (keeps running in the tray)"),
+    ("Ctrl+Q", "Quit"),
+)
+
+
+class MainWindow(QMainWindow):
+    check_requested = Signal(object)  # list of document ids, or None for all
+    pause_toggled = Signal(bool)
+    quit_requested = Signal()
+    settings_saved = Signal(object)
+    watchlist_changed = Signal()
+    hidden_to_tray = Signal()
+    refreshed = Signal(int)  # unread changes in total (the tray icon shows it)
+
+    def __init__(self, db: peewee.Database, data_dir: Path) -> None:
+        super().__init__()
+        self.db, self.data_dir = db, data_dir
+        self.keep_in_tray = False  # set by the app when a system tray exists
+        self._history: list[int] = []
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(theme.icon("app"))
+        self.resize(1280, 800)
+        self.sidebar = Sidebar()
+        self.feed, self.timeline = FeedView(), TimelineView()
+        self.diff, self.alerts = DiffView(), NotificationLog()
+        self.stack = QStackedWidget()
+        for page in (self.feed, self.timeline, self.diff, self.alerts):
+            self.stack.addWidget(page)
+        self.banner = AlertBanner()
+        right = QWidget()
+        col = QVBoxLayout(right)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.banner)
+        col.addWidget(self.stack, 1)
+        split = QSplitter()
+        split.addWidget(self.sidebar)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([285, 995])
+        split.setChildrenCollapsible(False)
+        self.split = split
+        self.setCentralWidget(split)
+        self._status_bar()
+        self._actions()
+        self._wire()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(250)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._clock = QTimer(self)  # "verified 3 min ago" must age even when nothing happens
+        self._clock.setInterval(60_000)
+        self._clock.timeout.connect(self.sidebar.viewport().update)
+        self._clock.start()
+        self.refresh()
+        self.sidebar.select("nav:activity")
+        self.restore_layout()
+
+    # --- construction ---------------------------------------------------------------------------
+
+    def _status_bar(self) -> None:
+        self.status_text = QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setAccessibleName("Check progress")
+        self.progress.setFormat("%v / %m")
+        self.progress.hide()
+        self.paused_label = QLabel()
+        bar = self.statusBar()
+        bar.addWidget(self.status_text, 1)
+        bar.addPermanentWidget(self.paused_label)
+        bar.addPermanentWidget(self.progress)
+
+    def _action(self, text: str, slot: object, shortcut: str | QKeySequence | None = None,
+                icon: str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if icon:
+            action.setIcon(theme.icon(icon))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip or text.replace("&", "").rstrip("\u2026"))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        a = self._action
+        self.check_all_action = a("Check &all now", lambda: self.check_requested.emit(None),
+                                  "F5", "refresh", "Check every watched document now")
+        self.check_sel_action = a("Check &selected now", self.check_selected, "Ctrl+R",
+                                  "refresh")
+        self.pause_action = a("&Pause background checks", self._pause_clicked, "Ctrl+Shift+P",
+                              "pause")
+        self.pause_action.setCheckable(True)
+        self.platforms_action = a("&Platforms\u2026", self.open_picker, "Ctrl+Shift+L",
+                                  "platforms", "Choose the platforms to watch")
+        self.import_action = a("&Import declaration\u2026", self.import_file, "Ctrl+O", "import")
+        self.settings_action = a("&Settings\u2026", self.open_settings, "Ctrl+,", "settings")
+        self.activity_action = a("&Activity", lambda: self.sidebar.select("nav:activity"),
+                                 "Ctrl+1", "activity")
+        self.log_action = a("&Notification log", lambda: self.sidebar.select("nav:alerts"),
+                            "Ctrl+2", "bell")
+        self.back_action = a("&Back", self.back, QKeySequence.StandardKey.Back, "back")
+        folder = a("Open &data folder", lambda: QDesktopServices.openUrl(
+            QUrl.fromLocalFile(str(self.data_dir))), None, "folder")
+        close = a("&Close window", self.close, "Ctrl+W")
+        self.quit_action = a("&Quit", self.quit_requested.emit, "Ctrl+Q")
+        keys = a("&Keyboard shortcuts", self.show_shortcuts, "F1")
+        about = a(f"&About {APP_NAME}", self.show_about)
+        menus = self.menuBar()
+        for title, actions in (
+            ("&File", [self.import_action, folder, None, close, self.quit_action]),
+            ("&View", [self.activity_action, self.log_action, self.back_action]),
+            ("&Watch", [self.check_all_action, self.check_sel_action, self.pause_action, None,
+                        self.platforms_action, self.settings_action]),
+            ("&Help", [keys, about]),
+        ):
+            menu = menus.addMenu(title)
+            for action in actions:
+                menu.addSeparator() if action is None else menu.addAction(action)
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main-toolbar")
+        tools.setMovable(False)
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.check_all_action, self.pause_action, None, self.platforms_action,
+                       self.import_action, None, self.activity_action, self.log_action,
+                       self.settings_action):
+            tools.addSeparator() if action is None else tools.addAction(action)
+
+    def _wire(self) -> None:
+        self.sidebar.navigate.connect(self._navigate)
+        self.sidebar.check_requested.connect(self.check_requested.emit)
+        self.sidebar.unwatch_requested.connect(self.unwatch_platform)
+        self.feed.open_change.connect(self.open_change)
+        self.feed.read_changed.connect(self.schedule_refresh)
+        self.timeline.open_change.connect(self.open_change)
+        self.timeline.compare_requested.connect(self.open_compare)
+        self.timeline.evidence_requested.connect(self.show_evidence)
+        self.timeline.check_requested.connect(self.check_requested.emit)
+        self.diff.evidence_requested.connect(self.show_evidence)
+        self.diff.change_opened.connect(self._change_seen)
+        self.diff.back_requested.connect(self.back)
+        self.alerts.open_change.connect(self.open_change)
+        self.banner.open_change.connect(self.open_change)
+
+    # --- window layout, remembered across runs (a row of the setting table; the settings
+    # module ignores keys it does not know) ----------------------------------------------------
+
+    def save_layout(self) -> None:
+        value = {"geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii"),
+                 "sidebar": self.split.sizes()}
+        Setting.insert(key=LAYOUT_KEY, value=value).on_conflict_replace().execute()
+
+    def restore_layout(self) -> None:
+        row = Setting.get_or_none(Setting.key == LAYOUT_KEY)
+        value = row.value if row is not None and isinstance(row.value, dict) else {}
+        if isinstance(value.get("geometry"), str):
+            self.restoreGeometry(QByteArray.fromBase64(value["geometry"].encode("ascii")))
+        sizes = value.get("sidebar")
+        if isinstance(sizes, list) and len(sizes) == 2 and all(isinstance(v, int) for v in sizes):
+            self.split.setSizes(sizes)
+
+    # --- navigation -------------------------------------------------------------------------------
+
+    def _show(self, page: int) -> None:
+        if self.stack.currentIndex() != page:
+            self._history.append(self.stack.currentIndex())
+            del self._history[:-20]
+        self.stack.setCurrentIndex(page)
+
+    def _navigate(self, kind: str, ident: object) -> None:
+        if kind == "activity":
+            self.feed.set_platform(None)
+            self._show(FEED)
+        elif kind == "alerts":
+            self.alerts.refresh()
+            self._show(ALERTS)
+        elif kind == "platform":
+            self.feed.set_platform(str(ident))
+            self._show(FEED)
+        elif kind == "document":
+            self.timeline.show_document(int(ident))  # type: ignore[call-overload]
+            self._show(TIMELINE)
+
+    def back(self) -> None:
+        if self._history:
+            self.stack.setCurrentIndex(self._history.pop())
+
+    def open_change(self, change_id: int) -> None:
+        self.diff.show_change(change_id)
+        self._show(DIFF)
+        self.bring_to_front()
+
+    def open_compare(self, document_id: int, old_id: int, new_id: int) -> None:
+        self.diff.compare(document_id, old_id, new_id)
+        self._show(DIFF)
+
+    def _change_seen(self, change_id: int) -> None:
+        if queries.mark_read([change_id]):
+            self.schedule_refresh()
+
+    def bring_to_front(self) -> None:
+        self.showNormal() if self.isMinimized() else self.show()
+        self.raise_()
+        self.activateWindow()
+
+    # --- refresh ----------------------------------------------------------------------------------
+
+    def schedule_refresh(self) -> None:
+        self._refresh_timer.start()
+
+    def refresh(self) -> None:
+        self.sidebar.refresh(queries.sidebar_status())
+        self.feed.refresh_choices()
+        if self.stack.currentIndex() == TIMELINE:
+            self.timeline.refresh()
+        elif self.stack.currentIndex() == ALERTS:
+            self.alerts.refresh()
+        self.refreshed.emit(self.unread_total())
+
+    def unread_total(self) -> int:
+        return sum(p.unread for p in self.sidebar.platforms.values())
+
+    # --- scheduler signals (queued from the worker thread) ---------------------------------------
+
+    def on_check_started(self, doc_id: int) -> None:
+        self.sidebar.set_checking(doc_id, True)
+        doc = self.sidebar.docs.get(doc_id)
+        self.status_text.setText(f"Checking {doc.type if doc else 'a document'}\u2026")
+
+    def on_check_finished(self, doc_id: int, result: object) -> None:
+        self.sidebar.set_checking(doc_id, False)
+        status = getattr(result, "status", "")
+        doc = self.sidebar.docs.get(doc_id)
+        name = f"{getattr(result, 'platform', '')} \u2014 {doc.type if doc else ''}"
+        words = {"first": "first version captured", "unchanged": "verified, no change",
+                 "changed": "changed!", "blocked": "blocked", "error": "failed",
+                 "upgrade": "re-read by a newer extractor"}
+        self.status_text.setText(f"{name}: {words.get(status, status)}")
+        self.schedule_refresh()
+
+    def on_progress(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.show()
+
+    def on_idle(self) -> None:
+        self.progress.hide()
+        self.sidebar.clear_checking()
+        self.status_text.setText("All checks done")
+        self.schedule_refresh()
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_action.setChecked(paused)
+        self.pause_action.setText("&Resume background checks" if paused
+                                  else "&Pause background checks")
+        self.pause_action.setIcon(theme.icon("resume" if paused else "pause"))
+        self.paused_label.setText("\u23f8 Background checks paused" if paused else "")
+
+    def show_banner(self, title: str, body: str, change_id: int | None) -> None:
+        self.banner.show_alert(title, body, change_id)
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    def _pause_clicked(self, checked: bool) -> None:
+        self.set_paused(checked)
+        self.pause_toggled.emit(checked)
+
+    def check_selected(self) -> None:
+        ids = self.sidebar.selected_documents()
+        self.check_requested.emit(ids or None)
+
+    def open_picker(self, first_run: bool = False) -> PickerDialog:
+        dialog = PickerDialog(self.db, self, first_run=first_run)
+        dialog.changed.connect(self._watchlist_changed)
+        dialog.open()
+        return dialog
+
+    def _watchlist_changed(self) -> None:
+        self.refresh()
+        self.watchlist_changed.emit()
+
+    def import_file(self, path: str | None = None) -> bool:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import a platform declaration", "",
+                                                  "Declarations (*.json);;All files (*)")
+            if not path:
+                return False
+        try:
+            plat = import_declaration(self.db, path)
+        except (CatalogError, WatchError) as exc:
+            QMessageBox.warning(self, "Import refused", str(exc))
+            return False
+        self.status_text.setText(f"Imported {plat.name}; its documents are checked now.")
+        self._watchlist_changed()
+        return True
+
+    def unwatch_platform(self, platform_id: str) -> None:
+        plat = self.sidebar.platforms.get(platform_id)
+        name = plat.name if plat else platform_id
+        answer = QMessageBox.question(
+            self, "Unwatch platform", f"Stop watching {name}? Its history is kept and comes "
+            "back if you watch it again.")
+        if answer == QMessageBox.StandardButton.Yes:
+            unwatch(self.db, [platform_id])
+            self._watchlist_changed()
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.data_dir, self)
+        dialog.saved.connect(self.settings_saved.emit)
+        dialog.open()
+        return dialog
+
+    def show_evidence(self, version_id: int) -> EvidenceDialog:
+        dialog = EvidenceDialog(version_id, self)
+        dialog.open()
+        return dialog
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>"
+                       for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME} {__version__}</b><br>Watches platforms' terms, privacy "
+                          "and AI policies on this computer and tells you when they really "
+                          f"change.<br><br>Data folder: {self.data_dir}")
+
+    @guarded()
+    def changeEvent(self, event: QEvent) -> None:
+        # The desktop switched between light and dark: the colours derived from the palette
+        # (diff backgrounds, banner) are recomputed.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.diff.refresh_colors()
+            self.banner.restyle()
+        super().changeEvent(event)
+
+    @guarded()
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        if self.keep_in_tray:
+            event.ignore()
+            self.hide()
+            self.hidden_to_tray.emit()
+        else:
+            event.accept()
+            self.quit_requested.emit()

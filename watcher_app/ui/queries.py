@@ -1,0 +1,250 @@
+"""Small, paged database reads for the views (no Qt here).
+
+Views never load whole tables: every list is read a page at a time (LIMIT/OFFSET on an indexed
+order), and version texts are read only by the diff worker, off the GUI thread. The background
+checks write through their own connection (peewee keeps one per thread; SQLite is in WAL mode),
+so these reads never wait for a running check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee
+
+from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version
+
+PAGE = 100
+HEALTH_RANK = {"failing": 3, "blocked": 2, "ok": 1, "pending": 0}
+
+
+def health_of(last_outcome: str | None, failures: int = 0) -> str:
+    """ok / blocked / failing / pending, from the document's last check."""
+    if last_outcome is None:
+        return "pending"
+    if last_outcome == "blocked":
+        return "blocked"
+    if last_outcome == "error" or failures > 0:
+        return "failing"
+    return "ok"
+
+
+@dataclass
+class DocStatus:
+    id: int
+    platform_id: str
+    type: str
+    url: str
+    last_check_at: dt.datetime | None
+    last_outcome: str | None
+    last_reason: str | None
+    failures: int
+    last_verified: dt.datetime | None
+    unread: int = 0
+
+    @property
+    def health(self) -> str:
+        return health_of(self.last_outcome, self.failures)
+
+
+@dataclass
+class PlatformStatus:
+    id: str
+    name: str
+    origin: str
+    documents: list[DocStatus] = field(default_factory=list)
+
+    @property
+    def unread(self) -> int:
+        return sum(d.unread for d in self.documents)
+
+    @property
+    def health(self) -> str:
+        ranks = [d.health for d in self.documents] or ["pending"]
+        return max(ranks, key=HEALTH_RANK.__getitem__)
+
+    @property
+    def last_verified(self) -> dt.datetime | None:
+        times = [d.last_verified for d in self.documents if d.last_verified]
+        return min(times) if times else None  # the stalest document is what matters
+
+
+def sidebar_status() -> list[PlatformStatus]:
+    """Watched platforms with their active documents: health, unread changes, last verified.
+    Three aggregate queries whatever the history size."""
+    unread = dict(Change.select(Change.document, peewee.fn.COUNT(Change.id))
+                  .where(Change.read == False).group_by(Change.document).tuples())  # noqa: E712
+    verified = dict(Version.select(Version.document, peewee.fn.MAX(Version.last_verified))
+                    .where(Version.current == True).group_by(Version.document).tuples())  # noqa: E712
+    out: dict[str, PlatformStatus] = {}
+    docs = (Document.select(Document, Platform).join(Platform)
+            .where((Platform.watched == True) & (Document.active == True))  # noqa: E712
+            .order_by(Platform.name, Document.type))
+    for doc in docs:
+        plat = out.setdefault(doc.platform_id, PlatformStatus(
+            doc.platform_id, doc.platform.name, doc.platform.origin))
+        url = (doc.sources or [{}])[0].get("url", "")
+        plat.documents.append(DocStatus(
+            doc.id, doc.platform_id, doc.type, url, doc.last_check_at, doc.last_outcome,
+            doc.last_reason, doc.consecutive_failures, verified.get(doc.id),
+            unread.get(doc.id, 0)))
+    return list(out.values())
+
+
+# --- the activity feed -------------------------------------------------------------------
+
+
+@dataclass
+class FeedFilter:
+    severity: str | None = None  # exact: high / medium / low
+    platform_id: str | None = None
+    doc_type: str | None = None
+    unread_only: bool = False
+
+
+@dataclass
+class FeedRow:
+    change_id: int
+    document_id: int
+    detected_at: dt.datetime
+    platform: str
+    doc_type: str
+    severity: str | None
+    categories: list[str]
+    summary: str | None
+    stats: dict[str, Any]
+    effective_date: str | None
+    read: bool
+
+
+def _feed_query(flt: FeedFilter) -> peewee.ModelSelect:
+    query = Change.select(Change, Document, Platform).join(Document).join(Platform)
+    if flt.severity:
+        query = query.where(Change.severity == flt.severity)
+    if flt.platform_id:
+        query = query.where(Platform.id == flt.platform_id)
+    if flt.doc_type:
+        query = query.where(Document.type == flt.doc_type)
+    if flt.unread_only:
+        query = query.where(Change.read == False)  # noqa: E712
+    return query
+
+
+def feed_page(flt: FeedFilter, offset: int, limit: int = PAGE) -> list[FeedRow]:
+    query = (_feed_query(flt).order_by(Change.detected_at.desc(), Change.id.desc())
+             .offset(offset).limit(limit))
+    return [FeedRow(c.id, c.document_id, c.detected_at, c.document.platform.name, c.document.type,
+                    c.severity, list(c.categories or []), c.summary, dict(c.stats or {}),
+                    c.effective_date, bool(c.read)) for c in query]
+
+
+def mark_read(change_ids: list[int], read: bool = True) -> int:
+    if not change_ids:
+        return 0
+    return Change.update(read=read).where(Change.id.in_(change_ids)).execute()
+
+
+def mark_all_read(flt: FeedFilter) -> int:
+    ids = [c.id for c in _feed_query(flt).where(Change.read == False)]  # noqa: E712
+    return mark_read(ids)
+
+
+def feed_choices() -> tuple[list[tuple[str, str]], list[str]]:
+    """(platform id, name) pairs and document types that have changes, for the filters."""
+    platforms = list(Platform.select(Platform.id, Platform.name)
+                     .where(Platform.id.in_(Document.select(Document.platform)))
+                     .order_by(Platform.name).tuples())
+    types = [t for (t,) in Document.select(Document.type).distinct().order_by(Document.type)
+             .tuples()]
+    return platforms, types
+
+
+# --- timeline, checks, alerts ----------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    version_id: int
+    first_seen: dt.datetime
+    last_verified: dt.datetime
+    kind: str  # first | change | noise | upgrade
+    current: bool
+    size: int
+    number: int = 0  # 1 = the first version of the document
+    change_id: int | None = None
+    severity: str | None = None
+    summary: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    read: bool = True
+
+    @property
+    def alerted(self) -> bool:
+        return self.kind in ("first", "change")
+
+
+def timeline_page(document_id: int, offset: int, limit: int = PAGE) -> list[TimelineEntry]:
+    """Versions newest first with the change that produced each (texts are not loaded, only
+    their length)."""
+    versions = list(Version.select(Version.id, Version.first_seen, Version.last_verified,
+                                   Version.kind, Version.current,
+                                   peewee.fn.LENGTH(Version.text).alias("size"))
+                    .where(Version.document == document_id)
+                    .order_by(Version.first_seen.desc(), Version.id.desc())
+                    .offset(offset).limit(limit))
+    changes = {c.to_version_id: c for c in Change.select().where(
+        Change.to_version.in_([v.id for v in versions]))}
+    total = Version.select().where(Version.document == document_id).count()
+    out = []
+    for k, v in enumerate(versions):
+        entry = TimelineEntry(v.id, v.first_seen, v.last_verified, v.kind, bool(v.current),
+                              int(v.size or 0),  # LENGTH() comes back as text
+                              total - offset - k)
+        change = changes.get(v.id)
+        if change is not None:
+            entry.change_id, entry.severity, entry.summary = change.id, change.severity, \
+                change.summary
+            entry.stats, entry.read = dict(change.stats or {}), bool(change.read)
+        out.append(entry)
+    return out
+
+
+def checks_page(document_id: int, offset: int, limit: int = PAGE) -> list[Check]:
+    return list(Check.select().where(Check.document == document_id)
+                .order_by(Check.started_at.desc(), Check.id.desc()).offset(offset).limit(limit))
+
+
+def check_label(check: Check) -> tuple[str, bool]:
+    """What a check means to a reader, and whether it is a "no alert" (greyed) outcome."""
+    reason = check.reason or ""
+    if check.outcome == "unchanged":
+        if reason.startswith("flap"):
+            return "Flap — back to an earlier text (no alert)", True
+        if reason.startswith("unconfirmed"):
+            return "Unconfirmed change (no alert)", True
+        if check.version_id and reason not in ("verified", ""):
+            return "Noise only (no alert)", True
+        return "Verified", False
+    return {"first": ("First capture", False), "changed": ("Changed", False),
+            "blocked": ("Blocked", False), "error": ("Error", False),
+            "upgrade": ("Technical upgrade (no alert)", True)}.get(
+                check.outcome, (check.outcome.title(), False))
+
+
+def alerts_page(offset: int, limit: int = PAGE) -> list[Alert]:
+    return list(Alert.select().order_by(Alert.created_at.desc(), Alert.id.desc())
+                .offset(offset).limit(limit))
+
+
+def version_choices(document_id: int) -> list[tuple[int, dt.datetime, str]]:
+    """(id, first seen, kind) of every version, oldest first: the compare combo boxes."""
+    return list(Version.select(Version.id, Version.first_seen, Version.kind)
+                .where(Version.document == document_id)
+                .order_by(Version.first_seen, Version.id).tuples())
+
+
+def document_label(document_id: int) -> str:
+    doc = Document.select(Document, Platform).join(Platform).where(
+        Document.id == document_id).get()
+    return f"{doc.platform.name} — {doc.type}"

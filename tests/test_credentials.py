@@ -61,5 +61,7 @@ def test_public_documents_never_touch_the_keyring(db, monkeypatch: pytest.Monkey
     def boom(*args: object) -> None:
         raise AssertionError("the keyring was asked for a public page")
 
-    monkeypatch.setattr(credentials.secrets, "get_secret", boom)
+    from watcher_app import secrets
+
+    monkeypatch.setattr(secrets, "get_secret", boom)
     assert credentials.headers_for(12345) == {}

@@ -299,3 +299,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `governance-watcher catalog | head`: the reader left, fine
+        sys.stderr.close()
+        return 0

@@ -123,6 +123,10 @@ class DiffView(DiffNavigation, QWidget):
         self.delegate = DiffDelegate(self.view, self.model)
         self.view.setItemDelegate(self.delegate)
         self.view.setUniformItemSizes(False)
+        # Rows have their own heights (wrapped paragraphs): lay them out in batches between
+        # events, so opening a 3000-paragraph diff never freezes the window.
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(40)
         self.view.setWordWrap(True)  # also makes QListView re-lay rows out when its width changes
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setLayoutMode(QListView.LayoutMode.Batched)  # lays out 150 rows per event

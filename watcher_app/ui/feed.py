@@ -8,6 +8,8 @@ are read a page at a time, so both stay instant with years of history.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -156,11 +158,11 @@ class FeedView(QWidget):
     def _font(self, row: FeedRow) -> QFont | None:
         return theme.bold(self.table.font()) if not row.read else None
 
-    def refresh(self) -> None:
-        """Re-read the loaded rows; the selected change stays selected (a check finishing
-        while the user reads must not move the cursor)."""
+    def refresh(self, rows: list[FeedRow] | None = None) -> None:
+        """Re-read the loaded rows (or take `rows`, read off the GUI thread); the selected change
+        stays selected (a check finishing while the user reads must not move the cursor)."""
         current = self.model.row_at(self.table.currentIndex().row())
-        self.model.reload()
+        self.model.reload(rows)
         self.stack.setCurrentIndex(0 if self.model.rows else 1)
         if current is not None:
             row = next((k for k, r in enumerate(self.model.rows)
@@ -168,9 +170,16 @@ class FeedView(QWidget):
             if row is not None:
                 self.table.selectRow(row)
 
-    def refresh_choices(self) -> None:
-        """Refill the platform and type filters (kept selections survive)."""
-        platforms, types = queries.feed_choices()
+    def prefetch(self) -> tuple[FeedFilter, Any, list[FeedRow]]:
+        """What refresh_choices reads, as a function to run off the GUI thread."""
+        wanted, limit = self.filter, self.model.wanted()
+        return wanted, queries.feed_choices(), queries.feed_page(wanted, 0, limit)
+
+    def refresh_choices(self, prefetched: tuple[FeedFilter, Any, list[FeedRow]] | None = None
+                        ) -> None:
+        """Refill the platform and type filters (kept selections survive). `prefetched`: the
+        result of prefetch(), read off the GUI thread."""
+        platforms, types = prefetched[1] if prefetched else queries.feed_choices()
         for combo, items, everything in ((self.platform, platforms, "All platforms"),
                                          (self.doc_type, [(t, t) for t in types],
                                           "All document types")):
@@ -185,7 +194,9 @@ class FeedView(QWidget):
         before = self.filter
         self._read_filters()
         if self.filter == before:
-            self.refresh()  # same rows wanted: keep the scroll position and the selection
+            # same rows wanted: keep the scroll position and the selection
+            fresh = prefetched is not None and prefetched[0] == self.filter
+            self.refresh(prefetched[2] if fresh and prefetched else None)
         else:
             self._filters_changed()
 

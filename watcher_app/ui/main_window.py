@@ -8,6 +8,7 @@ the database (small paged queries) after each check, debounced.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import peewee
@@ -33,7 +34,7 @@ from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.feed import FeedView, NotificationLog
 from watcher_app.ui.picker import PickerDialog
-from watcher_app.ui.runtime import guarded
+from watcher_app.ui.runtime import guarded, run_task
 from watcher_app.ui.settings_dialog import SettingsDialog
 from watcher_app.ui.sidebar import Sidebar
 from watcher_app.ui.timeline import TimelineView
@@ -52,6 +53,8 @@ SHORTCUTS = (
     ("Ctrl+Q", "Quit"),
 )
 
+
+log = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     check_requested = Signal(object)  # list of document ids, or None for all
@@ -96,7 +99,8 @@ class MainWindow(QMainWindow):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(250)
-        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.timeout.connect(self.refresh_in_background)
+        self._refresh_busy = self._refresh_again = False
         self._clock = QTimer(self)  # "verified 3 min ago" must age even when nothing happens
         self._clock.setInterval(60_000)
         self._clock.timeout.connect(self.sidebar.viewport().update)
@@ -258,6 +262,38 @@ class MainWindow(QMainWindow):
     def schedule_refresh(self) -> None:
         self._refresh_timer.start()
 
+    def refresh_in_background(self) -> None:
+        """The refresh after a check: the queries run in the thread pool and only the widget
+        updates run on the GUI thread, so a check cycle never stalls the window. One at a
+        time; a request meanwhile runs once more afterwards."""
+        if self._refresh_busy:
+            self._refresh_again = True
+            return
+        self._refresh_busy, self._refresh_again = True, False
+        prefetch = self.feed.prefetch
+        run_task(lambda _p: (queries.sidebar_status(), prefetch()), self._apply_refresh,
+                 self._refresh_failed)
+
+    def _apply_refresh(self, data: tuple) -> None:
+        statuses, feed_data = data
+        self.sidebar.refresh(statuses)
+        self.feed.refresh_choices(feed_data)
+        if self.stack.currentIndex() == TIMELINE:
+            self.timeline.refresh()
+        elif self.stack.currentIndex() == ALERTS:
+            self.alerts.refresh()
+        self.refreshed.emit(self.unread_total())
+        self._refresh_done()
+
+    def _refresh_failed(self, message: str) -> None:
+        log.warning("background refresh failed: %s", message)
+        self._refresh_done()
+
+    def _refresh_done(self) -> None:
+        self._refresh_busy = False
+        if self._refresh_again:
+            self._refresh_timer.start()
+
     def refresh(self) -> None:
         self.sidebar.refresh(queries.sidebar_status())
         self.feed.refresh_choices()
@@ -291,9 +327,12 @@ class MainWindow(QMainWindow):
     def on_progress(self, done: int, total: int) -> None:
         if total <= 0:
             return
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        self.progress.show()
+        if self.progress.maximum() != total:
+            self.progress.setRange(0, total)
+        if self.progress.value() != done:
+            self.progress.setValue(done)
+        if not self.progress.isVisible():
+            self.progress.show()
 
     def on_idle(self) -> None:
         self.progress.hide()

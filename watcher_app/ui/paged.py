@@ -42,12 +42,16 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self) -> None:
+    def wanted(self) -> int:
+        """How many rows a reload re-reads: as many as are loaded (at least a page)."""
+        return max(self.page, len(self.rows))
+
+    def reload(self, rows: list[T] | None = None) -> None:
         """Re-read from the top, keeping as many rows as were loaded (scroll position stays
-        meaningful after a refresh)."""
-        keep = max(self.page, len(self.rows))
+        meaningful after a refresh). `rows`: already read (off the GUI thread) for wanted()."""
+        keep = self.wanted()
         self.beginResetModel()
-        self.rows = self._fetch(0, keep)
+        self.rows = self._fetch(0, keep) if rows is None else rows
         self._exhausted = len(self.rows) < keep
         self.endResetModel()
 

@@ -32,6 +32,7 @@ from watcher_app.store.models import Setting
 from watcher_app.ui import queries, theme
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
+from watcher_app.ui.exports import install_export_menu
 from watcher_app.ui.feed import FeedView, NotificationLog
 from watcher_app.ui.picker import PickerDialog
 from watcher_app.ui.runtime import guarded, run_task
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
         self._status_bar()
         self._actions()
+        self.current_change_id: int | None = None
+        self.export_actions = install_export_menu(self)
         self._wire()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -249,6 +252,7 @@ class MainWindow(QMainWindow):
         self._show(DIFF)
 
     def _change_seen(self, change_id: int) -> None:
+        self.current_change_id = change_id  # the change a report or print is about
         if queries.mark_read([change_id]):
             self.schedule_refresh()
 

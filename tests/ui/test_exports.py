@@ -1,0 +1,49 @@
+"""Evidence out of the app: a change report as a real PDF, a timeline as CSV/JSON, and the
+export actions in the File menu."""
+
+from __future__ import annotations
+
+import csv
+import json
+import unicodedata
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from tests.ui.conftest import PARAGRAPHS, add_versions, changed_paragraphs
+from watcher_app.store.models import Check, Document
+from watcher_app.ui.exports import export_timeline, save_report_pdf
+
+
+def test_change_report_pdf_has_the_summary_and_the_diff(qtbot, acme: Document,  # noqa: ANN001
+                                                        tmp_path: Path) -> None:
+    old, new = "\n".join(["# Privacy Policy", *PARAGRAPHS]), "\n".join(
+        ["# Privacy Policy", *changed_paragraphs()])
+    change = add_versions(acme, [old, new])[0]
+    out = save_report_pdf(change.id, tmp_path / "report.pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-")
+    # pypdf separates the words of Qt's PDF with tabs and newlines
+    # (and sets "fi" as a ligature: NFKC spells it out)
+    raw = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    text = " ".join(unicodedata.normalize("NFKC", raw).split())
+    assert "Acme" in text and "Privacy Policy changed" in text
+    assert "five years" in text and "Change 1" in text  # the diff and the summary
+
+
+def test_timeline_exports(acme: Document, tmp_path: Path) -> None:
+    Check.create(document=acme, outcome="blocked", reason="bot challenge (Cloudflare)")
+    rows = list(csv.DictReader(export_timeline(acme.id, tmp_path / "t.csv").open()))
+    assert rows[-1]["outcome"] == "blocked" and "Cloudflare" in rows[-1]["reason"]
+    data = json.loads(export_timeline(acme.id, tmp_path / "t.json").read_text())
+    assert data[-1]["outcome"] == "blocked"
+
+
+def test_export_actions_are_in_the_file_menu(controller) -> None:  # noqa: ANN001
+    window = controller.window
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [a.text() for a in file_menu.actions()]
+    for wanted in ("Save change report as &PDF\u2026", "&Print change report\u2026",
+                   "Export &evidence (ZIP)\u2026", "Export &timeline (CSV/JSON)\u2026"):
+        assert wanted in texts
+    assert window.current_change_id is None

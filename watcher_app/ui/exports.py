@@ -1,0 +1,144 @@
+"""Evidence out of the app: a change report as PDF (Qt's own PDF writer) or on paper, the
+platform's verifiable ZIP, a document's timeline as CSV or JSON, and the weekly digest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF
+from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from watcher_app.export import change_report_html, export_platform, timeline_csv, timeline_rows
+from watcher_app.store.models import Change, Document, Platform
+
+
+def report_document(change_id: int) -> QTextDocument:
+    document = QTextDocument()
+    document.setHtml(change_report_html(Change.get_by_id(change_id)))
+    return document
+
+
+def save_report_pdf(change_id: int, path: Path) -> Path:
+    """The change report (summary, severity, categories with evidence, diff) as an A4 PDF."""
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+    writer.setTitle(f"Governance Watcher change report {change_id}")
+    writer.setCreator("Governance Watcher")
+    report_document(change_id).print_(writer)
+    return path
+
+
+def print_report(change_id: int, parent: QWidget) -> bool:
+    """The system print dialog for the change report; False when cancelled or unavailable."""
+    try:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+    except ImportError:  # a Qt build without print support: the PDF is the way out
+        QMessageBox.information(parent, "Print", "Printing is not available; save the report "
+                                "as PDF and print that instead.")
+        return False
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    dialog = QPrintDialog(printer, parent)
+    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+        return False
+    report_document(change_id).print_(printer)
+    return True
+
+
+def export_timeline(document_id: int, path: Path) -> Path:
+    doc = Document.get_by_id(document_id)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(timeline_rows(doc), ensure_ascii=False, indent=1),
+                        encoding="utf-8")
+    else:
+        path.write_text(timeline_csv(doc), encoding="utf-8")
+    return path
+
+
+# --- dialogs (thin: the work above is what the tests drive) ------------------------------------
+
+
+def ask_save_report_pdf(change_id: int | None, parent: QWidget) -> Path | None:
+    if change_id is None:
+        QMessageBox.information(parent, "Change report", "Open a change first.")
+        return None
+    name, _ = QFileDialog.getSaveFileName(parent, "Save change report as PDF",
+                                          f"change-{change_id}-report.pdf", "PDF (*.pdf)")
+    return save_report_pdf(change_id, Path(name)) if name else None
+
+
+def ask_export_platform(platform_id: str | None, parent: QWidget) -> Path | None:
+    if platform_id is None:
+        ids = [p.id for p in Platform.select().order_by(Platform.name)]
+        if not ids:
+            return None
+        platform_id, ok = QInputDialog.getItem(parent, "Export evidence", "Platform:", ids, 0,
+                                               False)
+        if not ok:
+            return None
+    name, _ = QFileDialog.getSaveFileName(parent, "Export evidence (ZIP)",
+                                          f"{platform_id}-evidence.zip", "ZIP archive (*.zip)")
+    if not name:
+        return None
+    out = export_platform(platform_id, Path(name))
+    QMessageBox.information(parent, "Export evidence", f"Saved {out}.\nUnzip it and run "
+                            "`sha256sum -c SHA256SUMS` to verify every file.")
+    return out
+
+
+def ask_export_timeline(document_id: int | None, parent: QWidget) -> Path | None:
+    if document_id is None:
+        QMessageBox.information(parent, "Export timeline", "Select a document first.")
+        return None
+    name, chosen = QFileDialog.getSaveFileName(parent, "Export timeline",
+                                               f"timeline-{document_id}.csv",
+                                               "CSV (*.csv);;JSON (*.json)")
+    if not name:
+        return None
+    path = Path(name)
+    if not path.suffix:
+        path = path.with_suffix(".json" if "json" in chosen.lower() else ".csv")
+    return export_timeline(document_id, path)
+
+
+def install_export_menu(window: QWidget) -> list:
+    """Add the export actions to the window's File menu (kept here so the window stays small).
+    The window provides `diff` and `timeline` views; the change shown last is the report's."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    def document_id() -> int | None:
+        return getattr(window.timeline, "document_id", None) or getattr(window.diff,
+                                                                        "document_id", None)
+
+    def platform_id() -> str | None:
+        doc_id = document_id()
+        return Document.get_by_id(doc_id).platform_id if doc_id else None
+
+    def change_id() -> int | None:
+        return getattr(window, "current_change_id", None)
+
+    specs = [
+        ("Save change report as &PDF\u2026", "Ctrl+Shift+S",
+         lambda: ask_save_report_pdf(change_id(), window)),
+        ("&Print change report\u2026", "Ctrl+P",
+         lambda: change_id() is not None and print_report(change_id(), window)),
+        ("Export &evidence (ZIP)\u2026", "Ctrl+E",
+         lambda: ask_export_platform(platform_id(), window)),
+        ("Export &timeline (CSV/JSON)\u2026", None,
+         lambda: ask_export_timeline(document_id(), window)),
+    ]
+    actions = []
+    file_menu = window.menuBar().actions()[0].menu()
+    first = file_menu.actions()[0] if file_menu.actions() else None
+    for text, shortcut, slot in specs:
+        action = QAction(text, window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False, s=slot: s())
+        window.addAction(action)
+        file_menu.insertAction(first, action)
+        actions.append(action)
+    file_menu.insertSeparator(first)
+    return actions

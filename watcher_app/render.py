@@ -137,7 +137,10 @@ def render_page(url: str, *, timeout_s: float = 30.0, user_agent: str | None = N
     usable, why = renderer_available()
     if not usable:
         raise RenderError("renderer-unavailable", why)
-    cmd = [sys.executable, "-m", "watcher_app.ui.webrender", "--timeout", f"{timeout_s:g}"]
+    if getattr(sys, "frozen", False):  # no `-m` in a frozen app: scripts/frozen_entry.py
+        cmd = [sys.executable, "--webrender", "--timeout", f"{timeout_s:g}"]
+    else:
+        cmd = [sys.executable, "-m", "watcher_app.ui.webrender", "--timeout", f"{timeout_s:g}"]
     if user_agent:
         cmd += ["--user-agent", user_agent]
     if wait_selector:

@@ -1,128 +1,72 @@
-"""Score watcher_app.analysis against the analyst's labels of real policy changes.
+"""Score watcher_app.analysis on the texts the app itself analyses, against analysts' labels.
 
-Usage: python bench/score_analysis.py [--data /work/shared/realworld] [--golden] [-v]
+Usage: python bench/score_analysis.py [--data DIR] [--only SUBSTR] [--cache FILE] [-v]
+       python bench/score_analysis.py --replay /tmp/r1.json /tmp/r2.json
        python bench/score_analysis.py --speed
 
-For every `changed` row of versions-truth.tsv the pair is (previous_path, local_path), two Open
-Terms Archive Markdown files converted to the normalised text format. For every `changed` row of
-truth.tsv (raw HTML snapshots) the pair is the previous non-blocked capture and this one,
-extracted with watcher_app.extract.extract_document when it exists (and --golden is not given),
-otherwise OTA's own `version-golden` Markdown nearest in time (at or before each capture).
-The metric is the one of shared/tools/replay.py's score(): micro F1 over category sets and
-exact severity.
+The labelled real-world changes of /work/shared/realworld (53: the `changed` rows of truth.tsv,
+raw captures, and of versions-truth.tsv, Open Terms Archive Markdown versions) are replayed in
+this process the way shared/tools/replay.py replays them through the command line: each capture
+is served from a loopback server (a Markdown version as the simple `<main>` page of replay.py's
+`markdown_page`, a raw capture byte for byte, with the declaration replay.py builds), checked by
+the real `Monitor` (fetch, extract, validate, compare, confirm), and every alert's stored old
+and new texts are analysed with `analyze_change` - exactly the pair the app analyses.
+
+`--replay` instead scores the `--out` JSON files of replay.py runs (the figures users get from
+the installed command line, without re-running anything). The metric is replay.py's score():
+micro F1 over category sets and exact severity, per truth file and combined.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
+import os
 import random
-import re
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a source checkout
     sys.path.insert(0, str(ROOT))
 
-from watcher_app.analysis import Analysis, analyze_change  # noqa: E402
+from watcher_app.analysis import analyze_change  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/realworld")
-
-
-# --- Markdown -> normalised text ---------------------------------------------------------
-
-_SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
-_ATX = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*#*\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
-_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad\ufeff"))
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                         "\u00a0": " "})
-
-
-def _inline(text: str) -> str:
-    text = text.replace("<br>", " ").replace("<br/>", " ")
-    text = _IMAGE.sub(r"\1", text)
-    for _ in range(2):  # links inside emphasis and emphasis inside links
-        text = _LINK.sub(r"\1", text)
-        text = _EMPH.sub(r"\2", text)
-    text = _ESCAPE.sub(r"\1", text).translate(_INVISIBLE).translate(_QUOTES)
-    return " ".join(text.split())
-
-
-def markdown_to_text(md: str) -> str:
-    """OTA Markdown -> the normalised text of docs/dev/text-format.md (close enough to score)."""
-    lines = md.replace("\r\n", "\n").split("\n")
-    out: list[str] = []
-    para: list[str] = []
-    kind = "para"
-
-    def flush() -> None:
-        nonlocal para, kind
-        text = _inline(" ".join(para))
-        if text:
-            out.append(f"- {text}" if kind == "item" else text)
-        para, kind = [], "para"
-
-    for i, line in enumerate(lines):
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if _SETEXT.match(line) and not para:
-            continue  # underline already consumed with its heading
-        if line.strip() and not line.lstrip().startswith(("|", "#")) and \
-                _SETEXT.match(nxt) and not _ITEM.match(line) and not _SETEXT.match(line):
-            flush()
-            level = 1 if nxt.strip().startswith("=") else 2
-            title = _inline(line)
-            if title:
-                out.append(f"{'#' * level} {title}")
-            continue
-        if not line.strip():
-            flush()
-            continue
-        m = _ATX.match(line)
-        if m:
-            flush()
-            title = _inline(m.group(2))
-            if title:
-                out.append(f"{'#' * len(m.group(1))} {title}")
-            continue
-        if line.lstrip().startswith("|"):
-            flush()
-            cells = [_inline(c) for c in line.strip().strip("|").split("|")]
-            if all(re.fullmatch(r":?-*:?", c) for c in cells):
-                continue  # separator or empty header row
-            out.append("| " + " | ".join(cells) + " |")
-            continue
-        m = _ITEM.match(line)
-        if m and not _SETEXT.match(line):
-            flush()
-            para, kind = [m.group(1)], "item"
-            continue
-        para.append(line.strip())
-    flush()
-    return "\n".join(out)
-
-
-# --- building the pairs --------------------------------------------------------------------
+TRUTH_FILES = ("truth.tsv", "versions-truth.tsv")
 
 
 @dataclass
 class Case:
+    """One labelled change the app alerted on, and (in-process mode) the texts it analysed."""
+
+    truth: str  # the truth file's name
     row: str  # local_path
-    old_text: str
-    new_text: str
     categories: frozenset[str]
     severity: str
-    source: str  # how the pair was built
+    old_text: str = ""
+    new_text: str = ""
+
+
+@dataclass
+class Outcome:
+    case: Case
+    categories: tuple[str, ...]
+    severity: str
+    reason: str = ""
+    hits: list[tuple[str, float, tuple[str, ...]]] = field(default_factory=list)
+
+
+def _cats(value: str) -> frozenset[str]:
+    return frozenset(c.strip() for c in (value or "").split(",") if c.strip())
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
@@ -130,153 +74,184 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-def _cats(value: str) -> frozenset[str]:
-    return frozenset(c.strip() for c in value.split(",") if c.strip())
+# --- the app's texts, replayed in process ---------------------------------------------------
 
 
-def _md(data: Path, rel: str) -> str:
-    return markdown_to_text((data / rel).read_text(encoding="utf-8"))
+def load_replay_tool(path: Path) -> ModuleType:
+    """shared/tools/replay.py as a module: its page server, `markdown_page` and
+    `declaration_for` are what the real replay uses, so the texts are the same."""
+    spec = importlib.util.spec_from_file_location("shared_replay", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _extractor() -> Callable[..., str] | None:
-    """watcher_app.extract.extract_document as bytes -> normalised text, if it exists."""
-    try:
-        from watcher_app import extract
-    except Exception:  # the extractor may be half-written; fall back to golden files
-        return None
-    function = getattr(extract, "extract_document", None)
-    if function is None:
-        return None
-
-    def to_text(body: bytes, select: list, remove: list) -> str:
-        result = function(body, select, remove)
-        lines = getattr(result, "lines", None)  # an Extracted, or already the text
-        return "\n".join(lines) if lines is not None else str(result)
-
-    return to_text
+def _documents(truth: Path, only: str) -> dict[tuple[str, ...], list[dict[str, str]]]:
+    docs: dict[tuple[str, ...], list[dict[str, str]]] = defaultdict(list)
+    for row in _read_rows(truth):
+        if only in row["local_path"]:
+            docs[tuple(Path(row["local_path"]).parts[1:3])].append(row)
+    return {k: sorted(v, key=lambda r: (r["timestamp"], r["local_path"]))
+            for k, v in sorted(docs.items())}
 
 
-def _declaration(data: Path, snapshot: str) -> tuple[list, list] | None:
-    """(select, remove) for a snapshot path, from the declaration valid at its date."""
-    parts = Path(snapshot).parts  # snapshots/<service>/<doc>[--<source>]/<ts>.html
-    service, doc_dir, stamp = parts[1], parts[2], Path(parts[3]).stem
-    doc_slug, _, source_slug = doc_dir.partition("--")
-    path = data / "declarations" / f"{service}.json"
-    if not path.exists():
-        return None
-    decl = json.loads(path.read_text(encoding="utf-8"))
-    terms = decl.get("terms") or decl.get("documents") or {}
-    doc_type = next((t for t in terms if t.lower().replace(" ", "-") == doc_slug), None)
-    if doc_type is None:
-        return None
-    doc = terms[doc_type]
-    history = data / "declarations" / f"{service}.history.json"
-    if history.exists():
-        when = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}" if "-" not in stamp else stamp
-        for old in json.loads(history.read_text(encoding="utf-8")).get(doc_type, []):
-            if when < old.get("validUntil", ""):
-                doc = old
-                break
-    sources = doc.get("combine") or [doc]
-    source = sources[0]
-    if source_slug:
-        source = next((s for s in sources
-                       if source_slug.replace("policies-", "") in s.get("fetch", "")), source)
-    select = source.get("select", doc.get("select", []))
-    remove = source.get("remove", doc.get("remove", []))
-    return list(select), list(remove)
+def replay_cases(data: Path, truth: Path, tool: ModuleType, only: str = "",
+                 log: list[str] | None = None) -> list[Case]:
+    """The labelled changes of one truth file with the texts the app stored for them."""
+    from watcher_app.fetch import Fetcher
+    from watcher_app.monitor import Monitor
+    from watcher_app.store.db import open_database
+    from watcher_app.store.models import Change
+    from watcher_app.watchlist import active_documents, import_declaration
 
-
-def _golden(data: Path, manifest: list[dict[str, str]], snapshot: str, stamp: str) -> str | None:
-    folder = "/".join(Path(snapshot).parts[1:3]).split("--")[0]
-    goldens = sorted((r["timestamp"], r["local_path"]) for r in manifest
-                     if r["kind"] == "version-golden" and f"/{folder}/" in r["local_path"])
-    before = [p for t, p in goldens if t <= stamp]
-    chosen = before[-1] if before else (goldens[0][1] if goldens else None)
-    return _md(data, chosen) if chosen else None
-
-
-def build_cases(data: Path = DEFAULT_DATA, use_extractor: bool = True) -> list[Case]:
     cases: list[Case] = []
-    for row in _read_rows(data / "versions-truth.tsv"):
-        if row["expected"] != "changed":
-            continue
-        cases.append(Case(row["local_path"], _md(data, row["previous_path"]),
-                          _md(data, row["local_path"]), _cats(row["categories"]),
-                          row["severity"], "markdown"))
-    manifest = _read_rows(data / "MANIFEST.tsv")
-    extract = _extractor() if use_extractor else None
-    rows = _read_rows(data / "truth.tsv")
-    by_doc: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_doc.setdefault(str(Path(row["local_path"]).parent), []).append(row)
-    for doc_rows in by_doc.values():
-        doc_rows.sort(key=lambda r: r["timestamp"])
-        previous: dict[str, str] | None = None
-        for row in doc_rows:
-            if row["expected"] == "changed" and previous is not None:
-                case = _snapshot_case(data, manifest, extract, previous, row)
-                if case is not None:
-                    cases.append(case)
-            if row["expected"] != "blocked":
-                previous = row
+    for (service, folder), rows in _documents(truth, only).items():
+        first = rows[0]
+        doc_type = first["document_type"].split(" #")[0]
+        page = tool.Page()
+        server = tool.serve(page)
+        url = f"http://127.0.0.1:{server.server_address[1]}/{service}/{folder}"
+        try:
+            with tempfile.TemporaryDirectory(prefix="score-") as tmp:
+                if first["local_path"].endswith(".md"):
+                    decl = {"name": first["service"],
+                            "terms": {doc_type: {"fetch": url, "select": "main"}}}
+                else:
+                    decl = tool.declaration_for(data, service, doc_type, url,
+                                                first["timestamp"], folder)
+                decl_file = Path(tmp) / f"{service}.json"
+                decl_file.write_text(json.dumps(decl), encoding="utf-8")
+                db = open_database(Path(tmp) / "home")
+                try:
+                    import_declaration(db, decl_file)
+                    doc = next(d for d in active_documents() if d.type == doc_type)
+                    with Fetcher() as fetcher:
+                        monitor = Monitor(db, fetcher, confirm_delay_s=0, analyze=False)
+                        for row in rows:
+                            path = data / row["local_path"]
+                            md = path.suffix == ".md"
+                            page.body = (tool.markdown_page(path.read_text(encoding="utf-8"))
+                                         if md else path.read_bytes())
+                            page.content_type = ("application/pdf" if path.suffix == ".pdf"
+                                                 else "text/html; charset=utf-8")
+                            result = monitor.check(doc)
+                            if row["expected"] != "changed":
+                                continue
+                            if result.status != "changed" or not row.get("categories"):
+                                if log is not None:
+                                    log.append(f"{row['local_path']}: expected changed, the app "
+                                               f"said {result.status} ({result.reason})")
+                                continue
+                            change = Change.get_by_id(result.change)
+                            cases.append(Case(truth.name, row["local_path"],
+                                              _cats(row["categories"]), row["severity"],
+                                              change.from_version.text, change.to_version.text))
+                finally:
+                    db.close()
+        finally:
+            server.shutdown()
     return cases
 
 
-def _snapshot_case(data: Path, manifest: list[dict[str, str]], extract: Callable | None,
-                   previous: dict[str, str], row: dict[str, str]) -> Case | None:
-    old_path, new_path = previous["local_path"], row["local_path"]
-    decl = _declaration(data, new_path)
-    if extract is not None and decl is not None and new_path.endswith(".html"):
-        try:
-            old = extract((data / old_path).read_bytes(), decl[0], decl[1])
-            new = extract((data / new_path).read_bytes(), decl[0], decl[1])
-            return Case(new_path, old, new, _cats(row["categories"]), row["severity"], "extract")
-        except Exception as exc:  # a half-finished extractor must not stop the benchmark
-            print(f"extract failed for {new_path}: {exc}; using golden Markdown", file=sys.stderr)
-    old_g = _golden(data, manifest, old_path, previous["timestamp"])
-    new_g = _golden(data, manifest, new_path, row["timestamp"])
-    if old_g is None or new_g is None:
-        return None
-    return Case(new_path, old_g, new_g, _cats(row["categories"]), row["severity"], "golden")
+def build_cases(data: Path = DEFAULT_DATA, tools: Path | None = None, only: str = "",
+                cache: Path | None = None) -> list[Case]:
+    """Every labelled change of both truth files, with the app's texts (from `cache` when that
+    file exists; written there otherwise)."""
+    if cache is not None and cache.exists():
+        return [Case(c["truth"], c["row"], frozenset(c["categories"]), c["severity"],
+                     c["old_text"], c["new_text"])
+                for c in json.loads(cache.read_text(encoding="utf-8"))]
+    tool = load_replay_tool(tools or data.parent / "tools" / "replay.py")
+    # the replayed CLI renders bot walls in a browser when one is installed; so does this
+    os.environ.setdefault("GOVERNANCE_WATCHER_RENDER", "1")
+    log: list[str] = []
+    cases = [c for name in TRUTH_FILES for c in replay_cases(data, data / name, tool, only, log)]
+    for line in log:
+        print(f"not scored: {line}", file=sys.stderr)
+    if cache is not None:
+        cache.write_text(json.dumps([c.__dict__ | {"categories": sorted(c.categories)}
+                                     for c in cases]), encoding="utf-8")
+    return cases
+
+
+def analyse(cases: list[Case]) -> list[Outcome]:
+    out = []
+    for case in cases:
+        got = analyze_change(case.old_text, case.new_text)
+        out.append(Outcome(case, got.categories, got.severity, got.severity_reason,
+                           [(h.name, h.score, h.evidence) for h in got.category_hits]))
+    return out
+
+
+def from_replay_json(paths: list[Path]) -> list[Outcome]:
+    """The true alerts of replay.py `--out` files, as replay.py's score() counts them."""
+    out = []
+    for path in paths:
+        for r in json.loads(path.read_text(encoding="utf-8"))["results"]:
+            if not (r["expected"] == "changed" and r["got"] == "changed" and r.get("categories")):
+                continue
+            got = r.get("got_analysis") or {}
+            name = "versions-truth.tsv" if r.get("previous_path") is not None else "truth.tsv"
+            case = Case(name, r["local_path"], _cats(r["categories"]), r.get("severity", ""))
+            out.append(Outcome(case, tuple(got.get("categories") or ()),
+                               str(got.get("severity") or "").lower()))
+    return out
 
 
 # --- scoring -------------------------------------------------------------------------------
 
 
-def score(results: list[tuple[Case, Analysis]]) -> dict[str, float]:
+def score(outcomes: list[Outcome]) -> dict[str, float]:
     """Micro F1 over category sets and exact severity, as shared/tools/replay.py's score()."""
-    tp = fp = fn = sev_ok = 0
-    for case, got in results:
-        have = set(got.categories)
-        tp += len(case.categories & have)
-        fp += len(have - case.categories)
-        fn += len(case.categories - have)
-        sev_ok += got.severity == case.severity
+    tp = fp = fn = sev_ok = sev_n = 0
+    for o in outcomes:
+        want, have = o.case.categories, set(o.categories)
+        tp += len(want & have)
+        fp += len(have - want)
+        fn += len(want - have)
+        if o.case.severity:
+            sev_n += 1
+            sev_ok += o.severity == o.case.severity
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     return {
         "category_f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
-        "severity_exact": round(sev_ok / len(results), 3) if results else 0.0,
-        "n": len(results),
+        "severity_exact": round(sev_ok / sev_n, 3) if sev_n else 0.0,
+        "n": len(outcomes),
     }
 
 
-def run(data: Path = DEFAULT_DATA, use_extractor: bool = True,
-        verbose: bool = False) -> tuple[dict[str, float], list[tuple[Case, Analysis]]]:
-    results = [(c, analyze_change(c.old_text, c.new_text))
-               for c in build_cases(data, use_extractor)]
-    for case, got in results:
-        mark = "ok " if set(got.categories) == case.categories else "   "
-        sev = "ok " if got.severity == case.severity else "XX "
-        print(f"{mark}{sev}{case.row} [{case.source}]")
-        print(f"      expected {','.join(sorted(case.categories))} / {case.severity}")
-        print(f"      got      {','.join(got.categories)} / {got.severity}"
-              f"  ({got.severity_reason})")
+def report(outcomes: list[Outcome], verbose: bool = False) -> dict[str, dict[str, float]]:
+    """Print expected vs got per row, then the figures per truth file and combined."""
+    for o in outcomes:
+        mark = "ok " if set(o.categories) == o.case.categories else "   "
+        sev = "ok " if o.severity == o.case.severity else "XX "
+        print(f"{mark}{sev}{o.case.row}")
+        print(f"      expected {','.join(sorted(o.case.categories))} / {o.case.severity}")
+        print(f"      got      {','.join(o.categories)} / {o.severity}"
+              + (f"  ({o.reason})" if o.reason else ""))
         if verbose:
-            for hit in got.category_hits:
-                print(f"        {hit.name} {hit.score:.1f} {hit.evidence[:2]}")
-    return score(results), results
+            for name, value, evidence in o.hits:
+                print(f"        {name} {value:.1f} {list(evidence[:2])}")
+    figures = {}
+    for name in TRUTH_FILES:
+        mine = [o for o in outcomes if o.case.truth == name]
+        if mine:
+            figures[name] = m = score(mine)
+            print(f"{name}: category_f1={m['category_f1']} "
+                  f"severity_exact={m['severity_exact']} over {m['n']} changes")
+    figures["combined"] = m = score(outcomes)
+    print(f"category_f1={m['category_f1']} severity_exact={m['severity_exact']} "
+          f"over {m['n']} changes")
+    return figures
+
+
+def run(data: Path = DEFAULT_DATA, verbose: bool = False, only: str = "",
+        cache: Path | None = None) -> tuple[dict[str, dict[str, float]], list[Outcome]]:
+    outcomes = analyse(build_cases(data, only=only, cache=cache))
+    return report(outcomes, verbose), outcomes
 
 
 # --- speed -----------------------------------------------------------------------------------
@@ -331,20 +306,25 @@ def speed(runs: int = 7) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--golden", action="store_true",
-                        help="use OTA's golden Markdown even if watcher_app.extract exists")
+    parser.add_argument("--only", default="", help="keep documents whose path contains this")
+    parser.add_argument("--cache", type=Path,
+                        help="keep the replayed texts in this JSON file (reused when it exists: "
+                             "delete it after a change to fetching, extraction or comparison)")
+    parser.add_argument("--replay", type=Path, nargs="+", metavar="OUT_JSON",
+                        help="score replay.py --out files instead of replaying in process")
     parser.add_argument("--speed", action="store_true", help="time analyze_change instead")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.speed:
         speed()
         return 0
+    if args.replay:
+        report(from_replay_json(args.replay))
+        return 0
     if not (args.data / "truth.tsv").exists():
         print(f"no labelled data at {args.data}", file=sys.stderr)
         return 2
-    metrics, _ = run(args.data, not args.golden, args.verbose)
-    print(f"category_f1={metrics['category_f1']} severity_exact={metrics['severity_exact']} "
-          f"over {metrics['n']} changes")
+    run(args.data, args.verbose, args.only, args.cache)
     return 0
 
 

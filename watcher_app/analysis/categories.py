@@ -42,12 +42,20 @@ FULL_EDIT = 3.0
 SHARPEN = 2.0
 SUMMARY_FACTOR = 0.3  # edits under a "Summary" / "Key updates" heading restate the terms
 # A category is reported when its score reaches MIN_SCORE and either REL_SCORE x the best
-# one's or, in one single edit, STRONG_EDIT; at most MAX_CATEGORIES of them.
+# one's or, in one single edit, STRONG_EDIT (a heading added or removed that names the topic
+# with SECTION_TOPIC points counts as such an edit: a whole section on it); at most
+# MAX_CATEGORIES of them.
 MIN_SCORE = 1.0
 REL_SCORE = 0.3
 STRONG_EDIT = 4.0
+SECTION_TOPIC = 2.0
 MAX_CATEGORIES = 4
 EVIDENCE_MAX = 3  # quotes kept per category
+# An editorial change of at most LOCAL_EDITS sentences (a renamed document, a removed contact
+# address) is named by the topic of the clause it edits when one edit states that topic with at
+# least EDITORIAL_TOPIC points ("the right to contact our Data Protection Officer").
+LOCAL_EDITS = 3
+EDITORIAL_TOPIC = 1.2
 
 
 @dataclass(frozen=True)
@@ -194,8 +202,28 @@ def is_users_doing(sentence: str, pos: int, rules: Rules) -> bool:
     return bool(rules.user_duty.search(sentence[:pos]) or rules.user_subject.search(clause))
 
 
-def _near(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(start < e + NEAR_CHARS and end > s - NEAR_CHARS for s, e in spans)
+def in_address(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] part of an e-mail address or a URL ("dpo@example.org" names no data
+    protection officer)?"""
+    a = text.rfind(" ", 0, start) + 1
+    b = text.find(" ", end)
+    token = text[a:] if b < 0 else text[a:b]
+    return "@" in token or "://" in token or token.lower().startswith("www.")
+
+
+_LIST_BREAK = re.compile(r"[,;:]")
+
+
+def _near(sentence: str, start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    """Is the phrase at start:end close to an edited span, in the same clause? Words beyond a
+    comma, semicolon or colon are the edit's neighbours in a list, not what it changed
+    ("verifying your identity, estimating your age, and defending against fraud")."""
+    for s, e in spans:
+        if start < e + NEAR_CHARS and end > s - NEAR_CHARS:
+            between = sentence[e:start] if start >= e else sentence[end:s] if s >= end else ""
+            if not _LIST_BREAK.search(between):
+                return True
+    return False
 
 
 def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
@@ -216,6 +244,8 @@ def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
     for m in pattern.regex.finditer(sentence):
         if pattern.platform and is_users_doing(sentence, m.start(), rules):
             continue
+        if in_address(sentence, m.start(), m.end()):
+            continue
         out.append((m, is_negated(sentence, m.start(), rules)))
     return out
 
@@ -229,7 +259,9 @@ def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules) -> list[Occu
 
     new = _matches(edit.new, edit.new_block, pattern, rules, edit.lead)
     old = _matches(edit.old, edit.old_block, pattern, rules, edit.lead)
-    if edit.kind == "added":
+    if edit.kind == "added" or edit.variant:
+        # a variant is a new sentence modelled on one that stays: all of it is newly stated
+        # (what it restates word for word is discounted as restated, see is_novel)
         return [occ("added", m, n, edit.new) for m, n in new]
     if edit.kind == "removed":
         return [occ("removed", m, n, edit.old) for m, n in old]
@@ -240,7 +272,7 @@ def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules) -> list[Occu
         if (m.group().lower(), n) not in old_keys:
             # "we do not use ... to train" -> "we may use ... to train" flips the statement
             out.append(occ("added", m, n, edit.new, (m.group().lower(), not n) in old_keys))
-        elif _near(m.start(), m.end(), edit.new_spans):
+        elif _near(edit.new, m.start(), m.end(), edit.new_spans):
             out.append(occ("near", m, n, edit.new))
         else:
             out.append(occ("context", m, n, edit.new))
@@ -326,6 +358,7 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
         if summary.search(" ".join(edit.path)):
             mass *= SUMMARY_FACTOR  # a summary restates the terms below it
         topical = {c: v for c, v in raw.items() if c not in rules.modifiers}
+        section = edit.block_kind == "heading" and edit.kind != "reworded" and mass == 1.0
         norm = sum(v ** SHARPEN for v in topical.values())
         for cat, v in raw.items():
             # a modifier (minors) is scored beside the sentence's topic, not against it
@@ -333,6 +366,10 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
             scores[cat] += EDIT_UNIT * mass * share
             # how strongly one single edit is about this topic (see select_categories)
             peak[cat] = max(peak.get(cat, 0.0), v * mass * min(1.0, 2 * share))
+            if section and v >= SECTION_TOPIC:
+                # a whole section on this topic added or removed: however big the rest of the
+                # change, the topic is part of it
+                peak[cat] = max(peak[cat], STRONG_EDIT)
     hits = []
     for cat, value in sorted(scores.items(), key=lambda kv: -kv[1]):
         if value <= 0:
@@ -375,6 +412,35 @@ def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, d
             evidence.append((pattern.weight * LEAD_FACTOR,
                              f"{verb} under “{edit.lead[-80:]}”: “{item[:120]}”"))
     return total, direct
+
+
+def editorial_topics(diff: TextDiff, rules: Rules | None = None) -> tuple[CategoryHit, ...]:
+    """The topics of the clauses a small, purely editorial change edits: a renamed entity or a
+    removed contact address inside a clause about a topic touches that topic. Only phrases the
+    edit itself adds, removes or edits next to count; a wide editorial sweep (a company renamed
+    throughout the document) names no topic."""
+    rules = rules or load_rules()
+    if not diff.edits or len(diff.edits) > LOCAL_EDITS:
+        return ()
+    best: dict[str, float] = {}
+    evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    skip = {*rules.editorial["stopwords"], *rules.editorial["pronouns"]}
+    for edit in diff.edits:
+        if edit.kind == "reworded" and all(
+                w.lower() in skip or not w[:1].isalnum() for w in edit.deleted + edit.inserted):
+            continue  # a fixed preposition or comma touches no topic
+        text = "\n".join((edit.old, edit.new))
+        for cat, patterns in rules.patterns.items():
+            if cat in rules.modifiers or not rules.any_pattern[cat].search(text):
+                continue
+            _, direct = _score_edit(edit, patterns, rules, diff, evidence[cat])
+            best[cat] = max(best.get(cat, 0.0), direct)
+    hits = []
+    for cat, value in sorted(best.items(), key=lambda kv: -kv[1]):
+        if value >= EDITORIAL_TOPIC:
+            quotes = dict.fromkeys(t for _, t in sorted(evidence[cat], key=lambda e: -e[0]))
+            hits.append(CategoryHit(cat, round(value, 2), tuple(quotes)[:EVIDENCE_MAX]))
+    return tuple(hits[:MAX_CATEGORIES])
 
 
 def select_categories(scored: Scored) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -43,6 +43,8 @@ class Block:
     text: str  # the block's text without its marker
     path: tuple[str, ...]  # headings above it (a heading's own path ends with itself)
     lead: str = ""  # for a list item: the paragraph introducing the list ("We will not: ")
+    cells: tuple[str, ...] = ()  # for a table row: its cells, empty ones included
+    header: tuple[str, ...] = ()  # ... and the cells of its table's first row
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,13 @@ def parse_blocks(text: str) -> list[Block]:
     stack: list[tuple[int, str]] = []
     blocks: list[Block] = []
     lead = ""
+    header: tuple[str, ...] = ()  # the first row of the table being read
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
             continue
+        if not (line.startswith("|") and line.endswith("|") and len(line) > 1):
+            header = ()
         m = _HEADING.match(line)
         if m:
             level, title = len(m.group(1)), m.group(2).strip()
@@ -103,8 +108,11 @@ def parse_blocks(text: str) -> list[Block]:
             blocks.append(Block("item", line[2:].strip(), path, lead))
             continue
         if line.startswith("|") and line.endswith("|") and len(line) > 1:
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            blocks.append(Block("row", " | ".join(c for c in cells if c), path))
+            cells = tuple(c.strip() for c in line.strip("|").split("|"))
+            if not header:
+                header = cells
+            blocks.append(Block("row", " | ".join(c for c in cells if c), path, cells=cells,
+                                header=header))
         else:
             blocks.append(Block("para", line, path))
         lead = line if line.endswith(":") else ""
@@ -119,12 +127,24 @@ _ABBREV = frozenset(
     "u.s u.k e.u fig cf al p pp s.a b.v gmbh ag plc".split()
 )
 # A sentence ends at . ! or ? before a space and a capital, or at a full stop glued to the
-# next sentence by a lost space ("your account.For more details").
-_SPLIT = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2}\.)(?=[A-Z][a-z])")
+# next sentence by a lost space ("your account.For more details"). The clauses of a list
+# written as one sentence are statements of their own: a semicolon ends one ("...; and those
+# that provide fraud detection services"), and so does a colon or comma before an enumerator
+# ("when: (1) you provide Feedback ..., or (2) ...").
+_SPLIT = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2}\.)(?=[A-Z][a-z])"
+                    r"|;\s+(?=[\"'(\[]?\w)"
+                    r"|[:,]\s+(?=(?:(?:and|or)\s+)?\((?:\d{1,2}|[a-h]|[ivx]{1,4})\)\s)")
+
+
+# Line-break markup shown as text ("Device Information<br>* Cookies", escaped by the page)
+# separates the items of a list written inside one paragraph or table cell.
+_BREAK = re.compile(r"\s*(?:<br\s*/?>\s*)+(?:[*-]\s+)?", re.IGNORECASE)
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of one block (headings and table rows are one sentence each)."""
+    """Sentences of one block (headings are one sentence each)."""
+    if "<br" in text or "<BR" in text:
+        return [s for part in _BREAK.split(text) for s in split_sentences(part)]
     out: list[str] = []
     start = 0
     for m in _SPLIT.finditer(text):
@@ -138,6 +158,27 @@ def split_sentences(text: str) -> list[str]:
     tail = text[start:].strip()
     if tail:
         out.append(tail)
+    return out
+
+
+HEADER_MAX_WORDS = 8  # a longer first-row cell is data, not a column header
+
+
+def block_sentences(block: Block) -> list[tuple[str, Block]]:
+    """Sentences of one block, each with the block it is read in. Each cell of a table row is
+    read on its own (a purpose, the data it uses and its legal basis are three statements, not
+    one sentence), under its column header as the innermost heading ("Legal bases")."""
+    if block.kind != "row" or not block.cells:
+        return [(s, block) for s in split_sentences(block.text)]
+    out = []
+    for i, cell in enumerate(block.cells):
+        if not cell:
+            continue
+        where = block
+        label = block.header[i] if i < len(block.header) else ""
+        if label and block.cells != block.header and len(label.split()) <= HEADER_MAX_WORDS:
+            where = replace(block, path=(*block.path, label))
+        out += [(s, where) for s in split_sentences(cell)]
     return out
 
 
@@ -184,7 +225,8 @@ def similarity(a: str, b: str) -> float:
 
 
 def word_changes(old: str, new: str) -> tuple[tuple, tuple, tuple, tuple]:
-    """(old_spans, new_spans, deleted words, inserted words) of a reworded sentence."""
+    """(old_spans, new_spans, deleted words, inserted words) of a reworded sentence; a pure
+    insertion or deletion leaves an empty span where it happened on the other side."""
     om = list(_WORD.finditer(old))
     nm = list(_WORD.finditer(new))
     sm = SequenceMatcher(None, [m.group().lower() for m in om], [m.group().lower() for m in nm],
@@ -193,15 +235,25 @@ def word_changes(old: str, new: str) -> tuple[tuple, tuple, tuple, tuple]:
     new_spans: list[tuple[int, int]] = []
     deleted: list[str] = []
     inserted: list[str] = []
+
+    def at(matches: list[re.Match[str]], k: int, text: str) -> tuple[int, int]:
+        # where words were inserted into (or deleted from) the other side: an empty span
+        pos = matches[k].start() if k < len(matches) else len(text)
+        return pos, pos
+
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             continue
         if i2 > i1:
             old_spans.append((om[i1].start(), om[i2 - 1].end()))
             deleted += [m.group() for m in om[i1:i2]]
+        else:
+            old_spans.append(at(om, i1, old))
         if j2 > j1:
             new_spans.append((nm[j1].start(), nm[j2 - 1].end()))
             inserted += [m.group() for m in nm[j1:j2]]
+        else:
+            new_spans.append(at(nm, j1, new))
     return tuple(old_spans), tuple(new_spans), tuple(deleted), tuple(inserted)
 
 
@@ -250,8 +302,8 @@ def diff_texts(old_text: str, new_text: str) -> TextDiff:
     """Paragraph diff (difflib on blocks), then a sentence diff of the changed regions."""
     old_blocks, new_blocks = parse_blocks(old_text), parse_blocks(new_text)
     # each block is split once (the lists are reused below)
-    old_split = [split_sentences(b.text) for b in old_blocks]
-    new_split = [split_sentences(b.text) for b in new_blocks]
+    old_split = [block_sentences(b) for b in old_blocks]
+    new_split = [block_sentences(b) for b in new_blocks]
     sm = SequenceMatcher(None, [(b.kind, b.text) for b in old_blocks],
                          [(b.kind, b.text) for b in new_blocks], autojunk=False)
     counts: dict[tuple[str, ...], list[int]] = {}
@@ -261,12 +313,12 @@ def diff_texts(old_text: str, new_text: str) -> TextDiff:
         if tag == "equal":
             continue
         _count_paragraphs(old_blocks[i1:i2], new_blocks[j1:j2], counts)
-        old_sents += [(s, old_blocks[i], region) for i in range(i1, i2) for s in old_split[i]]
-        new_sents += [(s, new_blocks[j], region) for j in range(j1, j2) for s in new_split[j]]
+        old_sents += [(s, b, region) for i in range(i1, i2) for s, b in old_split[i]]
+        new_sents += [(s, b, region) for j in range(j1, j2) for s, b in new_split[j]]
 
-    old_pairs = [(s, b) for b, ss in zip(old_blocks, old_split, strict=True) for s in ss]
+    old_pairs = [pair for pairs in old_split for pair in pairs]
     old_list = tuple(s for s, _ in old_pairs)
-    new_list = tuple(s for ss in new_split for s in ss)
+    new_list = tuple(s for pairs in new_split for s, _ in pairs)
     old_all = {sentence_key(s) for s in old_list}
     new_all = {sentence_key(s) for s in new_list}
     region_old_keys = {(sentence_key(s), r) for s, _, r in old_sents}

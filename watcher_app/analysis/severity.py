@@ -19,6 +19,7 @@ from watcher_app.analysis.categories import (
     Folded,
     Pattern,
     Rules,
+    in_address,
     is_negated,
     is_novel,
     is_users_doing,
@@ -221,6 +222,8 @@ def _doc_counts(sentences: Sequence[str], pattern: Pattern, phrase: str,
         if pattern.unless is not None and pattern.unless.search(sentence):
             continue
         if pattern.platform and is_users_doing(sentence, pos, rules):
+            continue
+        if in_address(sentence, pos, pos + len(m.group())):
             continue
         counts[is_negated(sentence, pos, rules)] += 1
     return counts[0], counts[1]

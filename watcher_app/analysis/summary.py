@@ -9,6 +9,7 @@ from typing import Any
 
 from watcher_app.analysis.categories import (
     CategoryHit,
+    editorial_topics,
     load_rules,
     score_categories,
     select_categories,
@@ -93,9 +94,14 @@ def analyze_change(old_text: str, new_text: str) -> Analysis:
         significance[wide[k]] = value
     categories = select_categories(scored)
     if not categories and diff.edits:
-        # nothing topical changed: a date, a name, an address, a pointer or a clarification
-        categories = ("editorial",)
-        hits = (_editorial_hit(judged.edits, editorial), *hits)
+        # nothing topical changed: a date, a name, an address, a pointer or a clarification;
+        # a small one inside a topical clause is named by that clause's topic
+        local = editorial_topics(judged, rules) if all(editorial) else ()
+        if local:
+            categories, hits = tuple(h.name for h in local), local
+        else:
+            categories = ("editorial",)
+            hits = (_editorial_hit(judged.edits, editorial), *hits)
     fired = fire_triggers(judged, editorial, rules)
     severity, reason = decide(judged, editorial, categories, rules, fired)
     # the sentences a trigger fired on come first, then the weightiest by topic phrases

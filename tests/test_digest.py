@@ -186,3 +186,23 @@ def test_the_digest_never_imports_qt() -> None:
     code = ("import sys, watcher_app.digest; "
             "sys.exit(any(m.split('.')[0] == 'PySide6' for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_weekly_digest_notification_once_a_week(db) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from watcher_app.notify import AlertCenter, CallbackNotifier
+    from watcher_app.store.models import Alert
+
+    shown: list[tuple[str, str]] = []
+    center = AlertCenter(db, [CallbackNotifier(lambda t, b, u: shown.append((t, b)) or True)])
+    from watcher_app.store.models import utcnow
+
+    now = utcnow()  # alerts are stamped with the real clock
+    first = center.alert_digest_if_due(now)
+    assert first is not None and first.kind == "digest" and shown
+    assert shown[0][0] == "No policy changes this week"
+    assert shown[0][1] == "Every watched document was verified unchanged."
+    assert center.alert_digest_if_due(now + dt.timedelta(days=3)) is None
+    assert center.alert_digest_if_due(now + dt.timedelta(days=7, minutes=1)) is not None
+    assert Alert.select().where(Alert.kind == "digest").count() == 2

@@ -276,6 +276,23 @@ class AlertCenter:
         return self._deliver("reminder", title, body.strip(), "normal", change=change,
                              document=doc)
 
+    def alert_digest_if_due(self, now: dt.datetime, days: int = 7) -> Alert | None:
+        """The weekly digest: one notification every `days` (the first a week after the app
+        first ran it), with the digest's title and its high/medium counts."""
+        from watcher_app.digest import build_digest
+
+        last = (Alert.select().where(Alert.kind == "digest").order_by(Alert.id.desc()).first())
+        if last is not None and now - last.created_at < dt.timedelta(days=days):
+            return None
+        digest = build_digest(now, days)
+        parts = [f"{n} {sev}" for sev, n in digest.counts.items() if n]
+        if digest.upcoming:
+            parts.append(f"{len(digest.upcoming)} taking effect within two weeks")
+        if digest.failing:
+            parts.append(f"{len(digest.failing)} document(s) need attention")
+        body = " · ".join(parts) or "Every watched document was verified unchanged."
+        return self._deliver("digest", digest.title(), body, "low")
+
     def handle_result(self, document_id: int, result: object) -> list[Alert]:
         """Convenience for wiring `CheckScheduler.on_check_finished`: alert the change a check
         found, or a failure streak it extended."""

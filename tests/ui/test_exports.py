@@ -47,3 +47,14 @@ def test_export_actions_are_in_the_file_menu(controller) -> None:  # noqa: ANN00
                    "Export &evidence (ZIP)\u2026", "Export &timeline (CSV/JSON)\u2026"):
         assert wanted in texts
     assert window.current_change_id is None
+
+
+def test_weekly_digest_page(qtbot, acme: Document) -> None:  # noqa: ANN001
+    from watcher_app.ui.digest_dialog import DigestDialog
+
+    add_versions(acme, ["# Privacy Policy\nOld text.", "# Privacy Policy\nNew text."])
+    dialog = DigestDialog()
+    qtbot.addWidget(dialog)
+    text = dialog.browser.toPlainText()
+    assert "1 policy change this week" in dialog.windowTitle()
+    assert "Acme" in text and "Privacy Policy" in text

@@ -85,6 +85,7 @@ class SignalHub(QObject):
         if self.alerts is not None:
             try:
                 self.alerts.alert_stale_documents()
+                self.alerts.alert_digest_if_due(utcnow())
                 for change in self.alerts.due_reminders(utcnow().date()):
                     self._change = change.id
                     self.alerts.alert_reminder(change)

@@ -141,4 +141,15 @@ def install_export_menu(window: QWidget) -> list:
         file_menu.insertAction(first, action)
         actions.append(action)
     file_menu.insertSeparator(first)
-    return actions
+    digest = QAction("Weekly &digest\u2026", window)
+    digest.setShortcut(QKeySequence("Ctrl+Shift+D"))
+    digest.triggered.connect(lambda _=False: _show_digest(window))
+    window.addAction(digest)
+    window.menuBar().actions()[1].menu().addAction(digest)  # the View menu
+    return [*actions, digest]
+
+
+def _show_digest(window: QWidget) -> None:
+    from watcher_app.ui.digest_dialog import DigestDialog
+
+    DigestDialog(window).exec()

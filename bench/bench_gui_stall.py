@@ -82,9 +82,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=24)
     parser.add_argument("--kb", type=int, default=300)
+    parser.add_argument("--in-process", action="store_true",
+                        help="run checks in a thread of the GUI process (the old way)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     from watcher_app.fetch import Fetcher
+    from watcher_app.isolated import ChildProcessMonitor
     from watcher_app.monitor import Monitor
     from watcher_app.store.db import open_database
     from watcher_app.store.models import Change
@@ -102,9 +105,14 @@ def main() -> None:
             terms = {types[k]: {"fetch": server.url(f"/p{p + k}"), "select": "main"}
                      for k in range(min(per_platform, args.docs - p))}
             add_custom(db, f"bench-{p}", {"name": f"Bench {p}", "terms": terms})
-        controller = AppController(
-            db, folder, monitor_factory=lambda: Monitor(db, Fetcher(), confirm_delay_s=0),
-            native=[], startup_delay_s=0, use_tray=False)
+        if args.in_process:
+            def factory() -> object:
+                return Monitor(db, Fetcher(), confirm_delay_s=0)
+        else:  # what the app does: each check in a child process
+            def factory() -> object:
+                return ChildProcessMonitor(folder, confirm_delay_s=0)
+        controller = AppController(db, folder, monitor_factory=factory, native=[],
+                                   startup_delay_s=0, use_tray=False)
         controller.start(show=True)
         beat = Heartbeat()
         results = {}

@@ -138,6 +138,22 @@ def _guarded(monitor, doc):  # -> CheckResult
         return CheckResult(doc.platform_id, doc.type, "error", reason=reason)
 
 
+def cmd_check_document(args: argparse.Namespace) -> int:
+    """One document by id, as JSON (the desktop app runs its checks through this)."""
+    from watcher_app.fetch import Fetcher
+    from watcher_app.monitor import Monitor
+    from watcher_app.store.models import Document
+
+    db = _open(args)
+    doc = Document.get_or_none(Document.id == args.document_id)
+    if doc is None:
+        raise UsageError(f"no document with id {args.document_id}")
+    with Fetcher() as fetcher:
+        result = _guarded(Monitor(db, fetcher, confirm_delay_s=args.confirm_delay), doc)
+    _print_json(result.to_json())
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from watcher_app.reports import history
 
@@ -253,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--confirm-delay", type=float, default=60.0, metavar="S",
                    help="seconds before the confirming second fetch of a change (default 60)")
+    p = sub.add_parser("check-document")  # internal: one document by id, for the app
+    p.set_defaults(func=cmd_check_document)
+    p.add_argument("document_id", type=int)
+    p.add_argument("--confirm-delay", type=float, default=60.0)
     p = add("history", cmd_history, "versions, changes and checks of a platform")
     p.add_argument("id", metavar="ID")
     p.add_argument("--document", metavar="TYPE")

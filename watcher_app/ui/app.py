@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 from watcher_app import APP_ID, APP_NAME, __version__
 from watcher_app.config import data_dir as resolve_data_dir
-from watcher_app.fetch import Fetcher
+from watcher_app.isolated import ChildProcessMonitor
 from watcher_app.monitor import Monitor
 from watcher_app.notify import (
     AlertCenter,
@@ -112,8 +112,11 @@ def native_notifiers() -> list[Notifier]:
     return [PlyerNotifier()]
 
 
-def default_monitor_factory(db: peewee.Database) -> Callable[[], Monitor]:
-    return lambda: Monitor(db, Fetcher())
+def default_monitor_factory(db: peewee.Database, data_dir: Path
+                            ) -> Callable[[], Monitor | ChildProcessMonitor]:
+    """Checks run in a child process, so their CPU work never competes with the window for
+    the GIL (see watcher_app/isolated.py)."""
+    return lambda: ChildProcessMonitor(data_dir)
 
 
 class AppController(QObject):
@@ -142,8 +145,8 @@ class AppController(QObject):
                      BannerNotifier(self.hub.banner_callback)]
         self.alerts = AlertCenter(db, notifiers)
         self.hub.alerts = self.alerts
-        self.scheduler = CheckScheduler(db, monitor_factory or default_monitor_factory(db),
-                                        startup_delay_s=startup_delay_s)
+        factory = monitor_factory or default_monitor_factory(db, data_dir)
+        self.scheduler = CheckScheduler(db, factory, startup_delay_s=startup_delay_s)
         self.hub.attach(self.scheduler)
         self.window = MainWindow(db, data_dir)
         self.window.keep_in_tray = self.tray is not None

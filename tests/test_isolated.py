@@ -1,0 +1,36 @@
+"""The desktop app's checks run in a child process (the app's own command line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.loopback import LoopbackServer
+from watcher_app.isolated import ChildProcessMonitor
+from watcher_app.store.models import Change, Document, Version
+from watcher_app.watchlist import add_custom
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def test_child_process_check_records_in_the_shared_database(db, server: LoopbackServer,
+                                                            tmp_path: Path) -> None:
+    server.route("/p", (PAGES / "base.html").read_bytes())
+    add_custom(db, "acme", {"name": "Acme", "terms": {
+        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
+    doc = Document.get()
+    monitor = ChildProcessMonitor(tmp_path / "data", confirm_delay_s=0)
+    first = monitor.check(doc)
+    assert first.status == "first" and first.version == Version.get().id
+    server.route("/p", (PAGES / "changed.html").read_bytes())
+    changed = monitor.check(doc)
+    assert changed.status == "changed" and changed.change == Change.get().id
+    assert changed.severity in ("low", "medium", "high")
+
+
+def test_a_hung_child_is_killed_and_reported(db, server: LoopbackServer, tmp_path: Path) -> None:
+    server.route("/p", b"", fault="hang")
+    add_custom(db, "acme", {"name": "Acme", "terms": {
+        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
+    result = ChildProcessMonitor(tmp_path / "data", timeout_s=2).check(Document.get())
+    assert result.status == "error" and "did not finish" in result.reason
+    assert Version.select().count() == 0

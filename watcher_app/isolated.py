@@ -1,0 +1,49 @@
+"""Checks in a child process, for the desktop app.
+
+A check is CPU-bound Python for a while (extraction, comparison, diff, analysis of 300 KB
+texts). Run in a thread of the GUI process it competes with the GUI thread for the GIL, and
+the window stalls (bench/bench_gui_stall.py measured ~140 ms). In a child process it cannot;
+SQLite's WAL lets both processes use the database. The child is the app's own command line
+(`check-document`), so a frozen build runs the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from watcher_app.monitor import CheckResult
+from watcher_app.store.models import Document
+
+
+def own_command() -> list[str]:
+    """How to run this app's command line: the frozen executable, or this Python."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "watcher_app"]
+
+
+class ChildProcessMonitor:
+    """Same `check(doc) -> CheckResult` as Monitor, in a child process."""
+
+    def __init__(self, data_dir: Path, *, confirm_delay_s: float = 60.0,
+                 timeout_s: float = 900.0) -> None:
+        self.data_dir = data_dir
+        self.confirm_delay_s = confirm_delay_s
+        self.timeout_s = timeout_s
+
+    def check(self, doc: Document) -> CheckResult:
+        cmd = [*own_command(), "--data-dir", str(self.data_dir), "check-document", str(doc.id),
+               "--confirm-delay", f"{self.confirm_delay_s:g}"]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout_s,
+                                 stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:  # the child is killed; the check recorded nothing
+            return CheckResult(doc.platform_id, doc.type, "error",
+                               reason=f"check did not finish within {self.timeout_s:g} s")
+        if out.returncode != 0:
+            tail = (out.stderr.strip().splitlines() or ["no output"])[-1][:300]
+            raise RuntimeError(f"the check process failed ({out.returncode}): {tail}")
+        return CheckResult(**json.loads(out.stdout))

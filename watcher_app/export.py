@@ -39,14 +39,27 @@ def source_urls(doc: Document) -> list[str]:
 
 
 def citation(version: Version) -> str:
-    """A stable, self-explaining citation of one version."""
+    """A stable plain-text citation of one version, fit to paste into a memo or a filing: the
+    platform, the document, the version date, the URL, the SHA-256 of the text and of each raw
+    snapshot, when it was captured and last verified (UTC), the app and extractor version."""
     doc: Document = version.document
-    platform: Platform = doc.platform
-    urls = " ; ".join(source_urls(doc))
-    return (f"{platform.name}, \u201c{doc.type}\u201d, version of "
-            f"{version.first_seen:%Y-%m-%d} (captured {_stamp(version.first_seen)}, last "
-            f"verified {_stamp(version.last_verified)}). {urls}. SHA-256 of text: "
-            f"{version.sha256}. Captured by {APP_NAME} {__version__}, version id {version.id}.")
+    snaps = list(Snapshot.select(Snapshot.url, Snapshot.fetched_at, Snapshot.http_status,
+                                 Snapshot.sha256, Snapshot.source_index)
+                 .where(Snapshot.id.in_(version.snapshots or []))
+                 .order_by(Snapshot.source_index))
+    lines = [f"{doc.platform.name}, \u201c{doc.type}\u201d, version of "
+             f"{version.first_seen:%Y-%m-%d %H:%M} UTC."]
+    urls = [s.url for s in snaps] or source_urls(doc)
+    lines += [f"URL: {u}" for u in dict.fromkeys(urls)]
+    lines.append(f"SHA-256 of the text: {version.sha256}")
+    lines += [f"SHA-256 of the raw snapshot: {s.sha256}" for s in snaps]
+    captured = snaps[0].fetched_at if snaps else version.first_seen
+    status = f" (HTTP {snaps[0].http_status})" if snaps else ""
+    lines.append(f"Captured at: {captured:%Y-%m-%d %H:%M:%S} UTC{status}; last verified "
+                 f"{version.last_verified:%Y-%m-%d %H:%M:%S} UTC.")
+    lines.append(f"Recorded with {APP_NAME} {__version__} (extractor version "
+                 f"{version.extractor_version}).")
+    return "\n".join(lines)
 
 
 def timeline_rows(doc: Document) -> list[dict[str, Any]]:

@@ -28,8 +28,10 @@ def own_command() -> list[str]:
 class ChildProcessMonitor:
     """Same `check(doc) -> CheckResult` as Monitor, in a child process."""
 
+    # Killed before the scheduler's watchdog (300 s) would abandon the waiting thread: a
+    # hung check ends as a recorded error, not as a leaked process.
     def __init__(self, data_dir: Path, *, confirm_delay_s: float = 60.0,
-                 timeout_s: float = 900.0) -> None:
+                 timeout_s: float = 270.0) -> None:
         self.data_dir = data_dir
         self.confirm_delay_s = confirm_delay_s
         self.timeout_s = timeout_s

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watcher_app import APP_NAME, __version__
+from watcher_app.export import citation as export_citation
 from watcher_app.store.models import Document, Platform, Snapshot, Version
 from watcher_app.ui import theme
 from watcher_app.ui.runtime import run_task
@@ -63,22 +63,8 @@ def load_evidence(version_id: int) -> Evidence:
 
 
 def citation(ev: Evidence) -> str:
-    """A plain-text citation a lawyer can paste into a memo."""
-    v = ev.version
-    lines = [f"{ev.platform}, \u201c{ev.document}\u201d, version of "
-             f"{v.first_seen:%Y-%m-%d %H:%M} UTC."]
-    urls = [s.url for s in ev.snapshots] or [ev.url]
-    lines += [f"URL: {u}" for u in dict.fromkeys(urls)]
-    lines.append(f"SHA-256 of the text: {v.sha256}")
-    for s in ev.snapshots:
-        lines.append(f"SHA-256 of the raw snapshot: {s.sha256}")
-    captured = ev.snapshots[0].fetched_at if ev.snapshots else v.first_seen
-    status = f" (HTTP {ev.snapshots[0].http_status})" if ev.snapshots else ""
-    lines.append(f"Captured at: {captured:%Y-%m-%d %H:%M:%S} UTC{status}; last verified "
-                 f"{v.last_verified:%Y-%m-%d %H:%M:%S} UTC.")
-    lines.append(f"Recorded with {APP_NAME} {__version__} (extractor version "
-                 f"{v.extractor_version}).")
-    return "\n".join(lines)
+    """The same stable citation as exports and `governance-watcher cite`."""
+    return export_citation(ev.version)
 
 
 def _selectable(text: str, mono: bool = False) -> QLabel:

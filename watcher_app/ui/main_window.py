@@ -15,7 +15,6 @@ import peewee
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -27,20 +26,19 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app import APP_NAME, __version__
-from watcher_app.catalog import CatalogError
 from watcher_app.store.models import Setting
 from watcher_app.ui import queries, theme
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.exports import install_export_menu
 from watcher_app.ui.feed import FeedView, NotificationLog
-from watcher_app.ui.picker import PickerDialog
+from watcher_app.ui.picker import PickerDialog, ask_import
 from watcher_app.ui.runtime import guarded, run_task
 from watcher_app.ui.settings_dialog import SettingsDialog
 from watcher_app.ui.sidebar import Sidebar
 from watcher_app.ui.timeline import TimelineView
 from watcher_app.ui.tray import AlertBanner
-from watcher_app.watchlist import WatchError, import_declaration, unwatch
+from watcher_app.watchlist import unwatch
 
 FEED, TIMELINE, DIFF, ALERTS = range(4)
 LAYOUT_KEY = "ui.window_layout"
@@ -375,15 +373,10 @@ class MainWindow(QMainWindow):
         self.watchlist_changed.emit()
 
     def import_file(self, path: str | None = None) -> bool:
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import a platform declaration", "",
-                                                  "Declarations (*.json);;All files (*)")
-            if not path:
-                return False
-        try:
-            plat = import_declaration(self.db, path)
-        except (CatalogError, WatchError) as exc:
-            QMessageBox.warning(self, "Import refused", str(exc))
+        plat, error = ask_import(self, self.db, path)
+        if error:
+            QMessageBox.warning(self, "Import refused", error)
+        if plat is None:
             return False
         self.status_text.setText(f"Imported {plat.name}; its documents are checked now.")
         self._watchlist_changed()

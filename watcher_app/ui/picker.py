@@ -214,15 +214,10 @@ class PickerDialog(QDialog):
         """Import an OTA declaration (asks for the file unless given); it is watched at once."""
         if not self._room_for_one():
             return False
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import a platform declaration", "",
-                                                  "Declarations (*.json);;All files (*)")
-            if not path:
-                return False
-        try:
-            plat = import_declaration(self.db, path)
-        except (CatalogError, WatchError) as exc:
-            self.message.setText(str(exc))
+        plat, error = ask_import(self, self.db, path)
+        if error:
+            self.message.setText(error)
+        if plat is None:
             return False
         self._added(plat.id)
         return True
@@ -243,3 +238,18 @@ class PickerDialog(QDialog):
             self.tree.scrollToItem(item)
         self.message.clear()
         self.changed.emit()
+
+
+def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None
+               ) -> tuple[Platform | None, str]:
+    """Import an OTA declaration, asking for the file unless given: (platform, "") when
+    imported, (None, "") when the user cancelled, (None, the reason) when refused."""
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Import a platform declaration", "",
+                                              "Declarations (*.json);;All files (*)")
+        if not path:
+            return None, ""
+    try:
+        return import_declaration(db, path), ""
+    except (CatalogError, WatchError) as exc:
+        return None, str(exc)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from watcher_app import credentials
 from watcher_app.extract import extract_document
-from watcher_app.extract.pdf import PdfError
+from watcher_app.extract.errors import PdfError
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
 from watcher_app.render import fetch_or_render, renderer_available
 from watcher_app.store.models import Document, Snapshot, utcnow

@@ -21,6 +21,8 @@ import re
 
 from pypdf import PasswordType, PdfReader
 
+from watcher_app.extract.errors import PdfError  # re-exported: callers import it here too
+
 log = logging.getLogger(__name__)
 
 _BLANK_RUN = re.compile(r"\n{3,}")
@@ -30,10 +32,6 @@ _LIGATURES = str.maketrans(
     {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
      "\ufb05": "st", "\ufb06": "st", "\x00": None}
 )  # fmt: skip
-
-
-class PdfError(Exception):
-    """The bytes are not a usable PDF: corrupt, truncated, or encrypted with a password."""
 
 
 def _open(data: bytes) -> PdfReader:

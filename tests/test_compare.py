@@ -169,3 +169,17 @@ def test_first_person_update_of_a_practice_is_a_change() -> None:
     assert kind(POLICY, practice) == "change"
     rules = POLICY + ["The new retention rules take effect on January 1, 2027."]
     assert kind(POLICY, rules) == "change"
+
+
+def test_counters_and_copyright_years_are_noise_but_numbers_in_clauses_are_not() -> None:
+    page = POLICY + ["12 out of 20 found this helpful", "\u00a9 2025 Acme Cloud Limited. All rights "
+                     "reserved."]
+    moved = edit(edit(page, "12 out of 20", "13 out of 21"), "\u00a9 2025", "\u00a9 2026")
+    assert kind(page, moved) == "noise"
+    assert kind(POLICY, edit(POLICY, "16 years", "18 years")) == "change"
+    retention = POLICY + ["We keep logs for 90 days; people can ask us to delete them."]
+    assert kind(retention, edit(retention, "90 days", "30 days")) == "change"
+    claims = POLICY + ["Copyright claims must be filed within 2 years of the infringement."]
+    assert kind(claims, edit(claims, "2 years", "1 years")) == "change"
+    sunset = POLICY + ["This addendum applies until 2025."]
+    assert kind(sunset, edit(sunset, "2025", "2027")) == "change"

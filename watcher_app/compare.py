@@ -244,6 +244,29 @@ RELATIVE_CUES = frozenset("ago today yesterday this last past recently now".spli
 BYLINE_WORDS = frozenset("updated modified posted published edited revised".split())
 
 
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _has_run(words: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    return any(words[i:i + len(run)] == run for i in range(len(words) - len(run) + 1))
+
+
+def _moving_number(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """Only numbers moved, on a line that is page furniture changing by itself: a copyright
+    notice whose year rolled over ("© 2025 Acme. All rights reserved.") or a helpfulness
+    counter ("12 out of 20 found this helpful"). Numbers in clauses ("90 days", "16 years
+    old") have neither context, whatever other words stand around them."""
+    if len(old) != len(new) or len(old) > 16:
+        return False
+    pairs = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    if not pairs or not all(a.isdigit() and b.isdigit() for a, b in pairs):
+        return False
+    notice = "copyright" in new or _has_run(new, ("all", "rights", "reserved"))
+    if notice and all(YEAR.match(a) and YEAR.match(b) for a, b in pairs):
+        return True
+    return _has_run(new, ("found", "this", "helpful"))
+
+
 def _relative_date(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
     """A byline whose relative date moved with the clock ("Updated 3 days ago" → "Updated this
     week"). A changed period in a clause ("3 days" → "3 weeks") has no "ago"/"this"/"last"."""
@@ -262,10 +285,10 @@ def _reworded(old_keys: list[tuple[str, ...]], new_keys: list[tuple[str, ...]],
     if old_words == new_words:
         return "text reflowed"
     if len(old_keys) == len(new_keys) and all(
-        a == b or _localised(a, b) or _relative_date(a, b)
+        a == b or _localised(a, b) or _relative_date(a, b) or _moving_number(a, b)
         for a, b in zip(old_keys, new_keys, strict=True)
     ):
-        return "label localised or relative date moved"
+        return "label localised, relative date or counter moved"
     reasons = []
     matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

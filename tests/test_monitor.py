@@ -207,3 +207,15 @@ def test_a_check_never_reverts_edits_made_while_it_ran(setup) -> None:
     monitor.check(doc)  # `doc` is the stale object loaded before the edit
     fresh = Document.get_by_id(doc.id)
     assert fresh.active is False and fresh.consecutive_failures == 3
+
+
+def test_errors_outside_the_monitor_count_like_failed_checks(setup, db) -> None:
+    from watcher_app.monitor import record_error
+
+    server, doc, monitor = setup
+    monitor.check(doc)
+    result = record_error(db, doc, "internal error: boom", duration_s=1.25)
+    assert result.status == "error" and result.duration_s == 1.25
+    fresh = Document.get_by_id(doc.id)
+    assert fresh.consecutive_failures == 1 and fresh.last_outcome == "error"
+    assert Check.select().order_by(Check.id.desc()).first().reason == "internal error: boom"

@@ -10,10 +10,12 @@ import datetime as dt
 import hashlib
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from watcher_app import credentials
 from watcher_app.extract import extract_document
 from watcher_app.extract.errors import PdfError
+from watcher_app.extract.normalize import text_words, words_sha256
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
 from watcher_app.render import fetch_or_render, renderer_available
 from watcher_app.store.models import Document, Snapshot, utcnow
@@ -43,6 +45,16 @@ class Capture:
     retry_after_s: float | None = None  # what a 429/503 asked for
     raw_sha256: str | None = None
     fetched_at: dt.datetime = field(default_factory=utcnow)
+
+    # The comparison key is read several times per check (flap lookup, confirmation, the
+    # stored key): computed once, after extraction has filled `lines`.
+    @cached_property
+    def words(self) -> list[str]:
+        return text_words(self.lines)
+
+    @cached_property
+    def key_sha256(self) -> str:
+        return words_sha256(self.words)
 
 
 def _latest_snapshot(doc: Document, index: int) -> Snapshot | None:

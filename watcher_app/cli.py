@@ -127,15 +127,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _guarded(monitor, doc):  # -> CheckResult
     """One document's unexpected failure is recorded as its error, never stops the others."""
-    from watcher_app.monitor import CheckResult
-    from watcher_app.store.models import Check, utcnow
+    from watcher_app.monitor import record_error
 
     try:
         return monitor.check(doc)
     except Exception as exc:  # noqa: BLE001 - reported in the result and the history
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        Check.create(document=doc.id, started_at=utcnow(), outcome="error", reason=reason)
-        return CheckResult(doc.platform_id, doc.type, "error", reason=reason)
+        return record_error(monitor.db, doc, f"internal error: {type(exc).__name__}: {exc}")
 
 
 def cmd_check_document(args: argparse.Namespace) -> int:

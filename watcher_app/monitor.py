@@ -21,7 +21,7 @@ import peewee
 from watcher_app import extract
 from watcher_app.capture import Capture, capture_document
 from watcher_app.compare import compare
-from watcher_app.extract.normalize import text_words
+from watcher_app.extract.normalize import text_words, words_sha256
 from watcher_app.fetch import Fetcher
 from watcher_app.store.models import Change, Check, Document, Snapshot, Version, utcnow
 from watcher_app.validate import collapsed
@@ -35,7 +35,7 @@ def sha256(data: bytes | str) -> str:
 
 
 def key_sha(lines: list[str]) -> str:
-    return sha256("\n".join(text_words(lines)))
+    return words_sha256(text_words(lines))
 
 
 @dataclass
@@ -58,6 +58,34 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def touch_document(doc: Document, started: dt.datetime, outcome: str, reason: str,
+                   failed: bool, retry_after_s: float | None = None) -> None:
+    """One UPDATE of the check columns only: an edit of the document made while the check
+    ran (sources, active) is never reverted, and the failure count is counted in SQL."""
+    failures = Document.consecutive_failures + 1 if failed else 0
+    retry = started + dt.timedelta(seconds=retry_after_s) if retry_after_s else None
+    (Document.update(last_check_at=started, last_outcome=outcome, last_reason=reason,
+                     consecutive_failures=failures, retry_not_before=retry)
+     .where(Document.id == doc.id).execute())
+    fresh = Document.get_by_id(doc.id)
+    doc.last_check_at, doc.last_outcome, doc.last_reason = started, outcome, reason
+    doc.consecutive_failures, doc.retry_not_before = (fresh.consecutive_failures,
+                                                      fresh.retry_not_before)
+
+
+def record_error(db: peewee.Database, doc: Document, reason: str, *,
+                 started: dt.datetime | None = None, duration_s: float = 0.0) -> CheckResult:
+    """A check that failed outside the monitor (it raised, hung or was killed), recorded like
+    any failed check: a Check row and the document's health, in one transaction."""
+    started = started or utcnow()
+    with db.atomic():
+        Check.create(document=doc.id, started_at=started, duration_s=duration_s,
+                     outcome="error", reason=reason)
+        touch_document(doc, started, "error", reason, failed=True)
+    return CheckResult(doc.platform_id, doc.type, "error", reason=reason,
+                       duration_s=round(duration_s, 3))
 
 
 class Monitor:
@@ -112,8 +140,8 @@ class Monitor:
         if self.confirm_delay_s > 0:
             self.sleep(self.confirm_delay_s)
         second = capture_document(self.fetcher, doc)
-        shrank = collapsed(len(text_words(cap.lines)), len(text_words(current.text.split("\n"))))
-        if second.problem is not None or text_words(second.lines) != text_words(cap.lines):
+        shrank = collapsed(len(cap.words), len(text_words(current.text.split("\n"))))
+        if second.problem is not None or second.words != cap.words:
             why = second.problem[1] if second.problem else "its text differs again"
             if shrank:
                 # A collapsed text that a second fetch does not reproduce is a broken page.
@@ -128,7 +156,7 @@ class Monitor:
 
     def _flap_target(self, doc: Document, current: Version, cap: Capture) -> Version | None:
         """A recent earlier version with exactly these words: the page flaps between variants."""
-        wanted = key_sha(cap.lines)
+        wanted = cap.key_sha256
         since = utcnow() - FLAP_WINDOW
         recent = (Version.select().where((Version.document == doc) & (Version.id != current.id)
                                          & (Version.last_verified >= since))
@@ -139,17 +167,7 @@ class Monitor:
 
     def _touch_document(self, doc: Document, started: dt.datetime, outcome: str, reason: str,
                         failed: bool, retry_after_s: float | None = None) -> None:
-        """One UPDATE of the check columns only: an edit of the document made while the check
-        ran (sources, active) is never reverted, and the failure count is counted in SQL."""
-        failures = Document.consecutive_failures + 1 if failed else 0
-        retry = started + dt.timedelta(seconds=retry_after_s) if retry_after_s else None
-        (Document.update(last_check_at=started, last_outcome=outcome, last_reason=reason,
-                         consecutive_failures=failures, retry_not_before=retry)
-         .where(Document.id == doc.id).execute())
-        fresh = Document.get_by_id(doc.id)
-        doc.last_check_at, doc.last_outcome, doc.last_reason = started, outcome, reason
-        doc.consecutive_failures, doc.retry_not_before = (fresh.consecutive_failures,
-                                                          fresh.retry_not_before)
+        touch_document(doc, started, outcome, reason, failed, retry_after_s)
 
     def _check_row(self, doc: Document, started: dt.datetime, outcome: str, reason: str,
                    cap: Capture, version: Version | None) -> None:
@@ -234,7 +252,7 @@ class Monitor:
             Version.update(current=False).where(
                 (Version.document == doc) & (Version.current == True)).execute()  # noqa: E712
             version = Version.create(
-                document=doc, text=text, sha256=digest, key_sha256=key_sha(cap.lines),
+                document=doc, text=text, sha256=digest, key_sha256=cap.key_sha256,
                 links=cap.links, snapshots=snapshot_ids,
                 extractor_version=extract.EXTRACTOR_VERSION, kind=kind, first_seen=started,
                 last_verified=started, current=True)
@@ -275,7 +293,7 @@ class Monitor:
             else:
                 Version.update(current=False).where(Version.id == current.id).execute()
                 version = Version.create(
-                    document=doc, text=text, sha256=sha256(text), key_sha256=key_sha(cap.lines),
+                    document=doc, text=text, sha256=sha256(text), key_sha256=cap.key_sha256,
                     links=cap.links, snapshots=current.snapshots,
                     extractor_version=extract.EXTRACTOR_VERSION, kind="upgrade",
                     first_seen=started, last_verified=current.last_verified, current=True)

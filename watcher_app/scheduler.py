@@ -26,9 +26,9 @@ from typing import Any
 import peewee
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from watcher_app.monitor import CheckResult, Monitor
+from watcher_app.monitor import CheckResult, Monitor, record_error
 from watcher_app.settings import Settings, load_settings, save_settings
-from watcher_app.store.models import Check, Document, Platform
+from watcher_app.store.models import Document, Platform
 from watcher_app.watchlist import active_documents
 
 log = logging.getLogger(__name__)
@@ -365,12 +365,7 @@ class CheckScheduler:
     def _record_error(self, doc: Document, started: dt.datetime, duration_s: float,
                       reason: str) -> None:
         try:
-            with self.db.atomic():
-                Check.create(document=doc.id, started_at=started, duration_s=duration_s,
-                             outcome="error", reason=reason)
-                (Document.update(last_check_at=started, last_outcome="error", last_reason=reason,
-                                 consecutive_failures=Document.consecutive_failures + 1)
-                 .where(Document.id == doc.id).execute())
+            record_error(self.db, doc, reason, started=started, duration_s=duration_s)
         except peewee.PeeweeException:
             log.exception("could not record the failed check of document %s", doc.id)
 

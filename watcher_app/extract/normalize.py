@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
@@ -94,6 +95,11 @@ def line_words(line: str) -> list[str]:
             out.append(word)
             last = word
     return out
+
+
+def words_sha256(words: list[str]) -> str:
+    """The identity of a text's comparison key (stored with each version as key_sha256)."""
+    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
 
 
 def text_words(lines: list[str]) -> list[str]:

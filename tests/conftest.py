@@ -14,10 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("GOVERNANCE_WATCHER_RENDER", "0")
 
 from tests.loopback import LoopbackServer  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
-REALWORLD = REPO.parent / "shared" / "realworld"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.paths import FIXTURES, REALWORLD, REPO  # noqa: E402, F401 - re-exported
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.paths import CATALOG_DIR
 from watcher_app.catalog import (
     DOCUMENT_TYPES,
     CatalogError,
@@ -21,7 +22,6 @@ from watcher_app.catalog import (
     parse_declaration,
 )
 
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "resources" / "catalog"
 CATALOG_FILES = sorted(CATALOG_DIR.glob("*.json"))
 STEM_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.loopback import LoopbackServer
-
-PAGES = Path(__file__).parent / "fixtures" / "pages"
+from tests.paths import PAGES
 
 
 def gw(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

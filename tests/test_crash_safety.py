@@ -26,15 +26,15 @@ from pathlib import Path
 import pytest
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
+from tests.paths import PAGES, REPO
 from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
 from watcher_app.store.db import DB_FILENAME, open_database
 from watcher_app.store.models import Document
 from watcher_app.watchlist import add_custom
 
-REPO = Path(__file__).resolve().parent.parent
 CHILD = REPO / "tests" / "support" / "crash_child.py"
-BASE = (Path(__file__).parent / "fixtures" / "pages" / "base.html").read_text(encoding="utf-8")
+BASE = (PAGES / "base.html").read_text(encoding="utf-8")
 RUNS = 60
 SEED = 20260325
 FAILURES = ("error", "blocked")

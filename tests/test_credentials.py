@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 import keyring
 import pytest
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
+from tests.paths import PAGES
 from tests.test_secrets import MemoryKeyring
 from watcher_app import credentials
 from watcher_app.fetch import Fetcher
@@ -16,7 +16,7 @@ from watcher_app.monitor import Monitor
 from watcher_app.store.models import Document, Setting
 from watcher_app.watchlist import add_custom
 
-PAGE = (Path(__file__).parent / "fixtures" / "pages" / "base.html").read_bytes()
+PAGE = (PAGES / "base.html").read_bytes()
 
 
 @pytest.fixture

@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.loopback import LoopbackServer
+from tests.paths import PAGES
 from watcher_app.export import citation, export_platform, timeline_csv
 from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
 from watcher_app.store.models import Change, Document, Version
 from watcher_app.watchlist import add_custom
-
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 
 @pytest.fixture

@@ -18,17 +18,16 @@ import tracemalloc
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
+from tests.paths import PAGES
 from watcher_app.fetch import Fetcher
 from watcher_app.monitor import CheckResult, Monitor
 from watcher_app.store.models import Change, Check, Document, Snapshot, Version
 from watcher_app.watchlist import add_custom
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 BASE = (PAGES / "base.html").read_bytes()
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.loopback import LoopbackServer
+from tests.paths import PAGES, REPO, SAVED_DBS
 
 pytestmark = pytest.mark.slow
 
@@ -38,9 +39,6 @@ if LINUX and shutil.which("objdump") is None:
     pytest.skip("PyInstaller needs objdump on Linux (apt-get install binutils)",
                 allow_module_level=True)
 
-REPO = Path(__file__).resolve().parent.parent
-PAGES = Path(__file__).parent / "fixtures" / "pages"
-SAVED_DBS = sorted((Path(__file__).parent / "fixtures" / "db").glob("schema-*.sqlite3"))
 APP_ID = "governance-watcher"
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
     "version"]

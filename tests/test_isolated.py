@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.loopback import LoopbackServer
+from tests.paths import PAGES
 from watcher_app.isolated import ChildProcessMonitor
 from watcher_app.store.models import Change, Document, Version
 from watcher_app.watchlist import add_custom
-
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 
 def test_child_process_check_records_in_the_shared_database(db, server: LoopbackServer,

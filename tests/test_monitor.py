@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
+from tests.paths import PAGES
 from watcher_app import extract
 from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
 from watcher_app.store.models import Change, Check, Document, Snapshot, Version
 from watcher_app.watchlist import add_custom
-
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 
 def page(name: str) -> bytes:

@@ -11,6 +11,7 @@ from typing import Any
 import peewee
 import pytest
 
+from tests.paths import PAGES
 from tests.support.dbus_session import private_session_bus
 from tests.support.fake_notifications import FakeNotificationServer
 from tests.support.watch_db import add_document, fresh_database
@@ -297,7 +298,7 @@ def test_end_to_end_a_real_check_raises_one_alert(bus: str, db: peewee.Database)
     from watcher_app.scheduler import CheckScheduler
     from watcher_app.watchlist import add_custom
 
-    pages = Path(__file__).parent / "fixtures" / "pages"
+    pages = PAGES
     tray = Recorder()
     alerts = center(bus, tray)
     with LoopbackServer() as server:

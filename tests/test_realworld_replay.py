@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REALWORLD
+from tests.paths import REALWORLD
 
 REPLAY = REALWORLD.parent / "tools" / "replay.py"
 pytestmark = [

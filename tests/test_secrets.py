@@ -19,6 +19,7 @@ import keyring.errors
 import pytest
 from keyring.backends import fail, null
 
+from tests.paths import REPO
 from watcher_app.secrets import (
     SERVICE,
     SecretsUnavailable,
@@ -29,7 +30,6 @@ from watcher_app.secrets import (
     store_secret,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 COOKIE = "session=s3cr3t-value-never-logged"
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import SAVED_DBS
 from watcher_app.store import migrations
 from watcher_app.store.db import DB_FILENAME, open_database
 from watcher_app.store.models import Change, Setting, Version
 
-SAVED = sorted((Path(__file__).parent / "fixtures" / "db").glob("schema-*.sqlite3"))
+SAVED = SAVED_DBS
 
 
 def test_a_saved_database_exists_for_every_schema_version() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.paths import PAGES, PDFS
 from watcher_app.extract import extract_document, extract_html
 from watcher_app.extract.normalize import clean_line, line_words, normalize_url, text_words
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 NOISE = ["nonce", "uuid-link", "tracking-url", "utm-link", "invisible", "cfemail-key",
          "no-placeholder"]
 
@@ -106,7 +104,7 @@ def test_normalize_url(href: str, expected: str) -> None:
 
 
 def test_pdf_goes_through_pypdf() -> None:
-    pdfs = sorted((Path(__file__).parent / "fixtures" / "pdf").glob("*text*.pdf"))
+    pdfs = sorted((PDFS).glob("*text*.pdf"))
     if not pdfs:
         pytest.skip("no PDF fixture with text")
     got = extract_document(pdfs[0].read_bytes(), content_type="application/pdf")

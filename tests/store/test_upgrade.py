@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
+from tests.paths import SAVED_DBS
 from watcher_app.store import migrations
 from watcher_app.store.db import DB_FILENAME
 
-SAVED = sorted((Path(__file__).parent / "fixtures" / "db").glob("schema-*.sqlite3"),
-               key=lambda p: int(p.stem.split("-")[1]))
+SAVED = SAVED_DBS
 PLATFORM = "acme"
 
 

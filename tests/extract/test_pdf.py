@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.paths import PDFS
 from watcher_app.extract import pdf as pdf_module
 from watcher_app.extract.pdf import PdfError, pdf_to_text
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+FIXTURES = PDFS
 EXPECTED = (
     "Terms of Service\n"
     "1. We collect your email address.\n"

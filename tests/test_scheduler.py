@@ -56,16 +56,16 @@ class FakeMonitor:
             self.started.notify_all()
         if doc.id in self.hang:
             self.release_hung.wait()
-            return CheckResult(doc.platform_id, doc.type, "unchanged")
+            return CheckResult(doc.platform_id, doc.type, "verified")
         if doc.id in self.gates:
             self.gates[doc.id].wait(WAIT_S)
         if doc.id in self.fail:
             raise ValueError("parser exploded")
         when = self.clock.utc()
-        Check.create(document=doc.id, started_at=when, outcome="unchanged", reason="verified")
-        Document.update(last_check_at=when, last_outcome="unchanged", consecutive_failures=0
+        Check.create(document=doc.id, started_at=when, outcome="verified", reason="verified")
+        Document.update(last_check_at=when, last_outcome="verified", consecutive_failures=0
                         ).where(Document.id == doc.id).execute()
-        return CheckResult(doc.platform_id, doc.type, "unchanged", reason="verified")
+        return CheckResult(doc.platform_id, doc.type, "verified", reason="verified")
 
     def wait_started(self, count: int) -> None:
         with self.started:

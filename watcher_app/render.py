@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from watcher_app.extract import extract_document
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
+from watcher_app.outcomes import BROWSER_CANNOT_HELP, Outcome
 from watcher_app.validate import validate_source
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,6 @@ RENDER_ENV = "GOVERNANCE_WATCHER_RENDER"
 # (some hosts send nothing to clients they take for bots).
 RENDER_ON_ERRORS = frozenset({"http-403"})
 RENDER_ON_ERRORS_JS = RENDER_ON_ERRORS | {"http-503", "empty"}
-# "blocked" verdicts a browser cannot fix, for sources not marked executeClientScripts.
-CANNOT_HELP = ("redirected to a login page", "login wall", "not found", "server error page",
-               "the PDF has no text layer")
 # One Chromium at a time: each costs a few hundred MB, and checks are not urgent.
 _SLOTS = threading.BoundedSemaphore(1)
 _OFF = ("0", "off", "no", "false")
@@ -220,9 +218,10 @@ def _blocked_reason(source: Mapping[str, Any], fetched: FetchResult) -> str | No
                                  charset=fetched.charset, base_url=fetched.url)
     problem = validate_source(extracted, fetched.body.decode("utf-8", "replace"),
                               requested_url=source["url"], final_url=fetched.url)
-    if problem is None or problem.outcome != "blocked":
+    if problem is None or problem.outcome is not Outcome.BLOCKED:
         return None
-    if not source.get("executeClientScripts") and problem.reason.startswith(CANNOT_HELP):
+    # a login wall, a soft 404…: a browser cannot help, unless the page is declared to need one
+    if not source.get("executeClientScripts") and problem.code in BROWSER_CANNOT_HELP:
         return None
     return problem.reason
 

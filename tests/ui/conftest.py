@@ -16,8 +16,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import watcher_app.ui  # noqa: E402, F401 - applies the binding's refcount guard first
 from tests.loopback import LoopbackServer  # noqa: E402
 from watcher_app.diff import diff_texts  # noqa: E402
+from watcher_app.extract.normalize import text_words, words_sha256  # noqa: E402
 from watcher_app.fetch import Fetcher  # noqa: E402
-from watcher_app.monitor import Monitor, key_sha  # noqa: E402
+from watcher_app.monitor import Monitor  # noqa: E402
 from watcher_app.store.models import Change, Document, Version  # noqa: E402
 from watcher_app.watchlist import add_custom  # noqa: E402
 
@@ -101,7 +102,8 @@ def add_versions(doc: Document, texts: list[str], *, analysis: dict | None = Non
         digest = hashlib.sha256(text.encode()).hexdigest()
         Version.update(current=False).where(Version.document == doc).execute()
         version = Version.create(document=doc, text=text, sha256=digest,
-                                 key_sha256=key_sha(text.split("\n")), extractor_version=1,
+                                 key_sha256=words_sha256(text_words(text.split("\n"))),
+                                 extractor_version=1,
                                  kind="first" if k == 0 else "change", current=True)
         if previous is not None:
             result = diff_texts(previous.text, text)

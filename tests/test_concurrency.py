@@ -49,7 +49,8 @@ def test_two_check_processes_record_a_change_once(server: LoopbackServer,
         "Privacy Policy": {"fetch": server.url("/privacy"), "select": "main"}}})
     db.close()
     first = gw(data, "check", "--json", "--confirm-delay", "0")
-    assert first.wait(60) == 0, first.stderr.read() if first.stderr else ""
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
     rounds = 6
     for variant in range(1, rounds + 1):
         state["variant"] = variant
@@ -77,7 +78,8 @@ def test_a_lease_held_by_a_live_check_skips_the_second(db, server: LoopbackServe
     doc = Document.get()
     owner = lease.acquire(db, doc.id, 60, owner="elsewhere:1:1")  # another machine: trusted
     assert owner == "elsewhere:1:1"
-    result = Monitor(db, confirm_delay_s=0).check(doc)
+    with Monitor(db, confirm_delay_s=0) as monitor:
+        result = monitor.check(doc)
     assert result.outcome is Outcome.SKIPPED and "already being checked" in result.reason
     assert Check.select().count() == 0 and Version.select().count() == 0
 
@@ -91,6 +93,7 @@ def test_a_lease_left_by_a_dead_process_is_taken_over(db, server: LoopbackServer
                           capture_output=True, text=True, check=True)
     owner = f"{lease.owner_id().split(':')[0]}:{dead.stdout.strip()}:1"
     assert lease.acquire(db, doc.id, 600, owner=owner) == owner  # killed mid-check, say
-    result = Monitor(db, confirm_delay_s=0).check(doc)
+    with Monitor(db, confirm_delay_s=0) as monitor:
+        result = monitor.check(doc)
     assert result.outcome is Outcome.FIRST
     assert Document.get().lease_owner is None

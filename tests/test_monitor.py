@@ -23,9 +23,9 @@ def setup(db, server: LoopbackServer):
     add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
         "Privacy Policy": {"fetch": server.url("/privacy"), "select": "main"}}})
     doc = Document.get()
-    monitor = Monitor(db, Fetcher(retries=0, timeout_s=2, sleep=lambda s: None),
-                      confirm_delay_s=0)
-    return server, doc, monitor
+    with Monitor(db, Fetcher(retries=0, timeout_s=2, sleep=lambda s: None),
+                 confirm_delay_s=0) as monitor:
+        yield server, doc, monitor
 
 
 def serve(server: LoopbackServer, name: str) -> None:

@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from watcher_app.check_result import CheckResult, ContractError
+from watcher_app.launch import own_command
 from watcher_app.outcomes import Code, Outcome
 from watcher_app.recorder import result_for
 from watcher_app.store.models import Document
-
-
-def own_command() -> list[str]:
-    """How to run this app's command line: the frozen executable, or this Python."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "watcher_app"]
 
 
 class ChildProcessMonitor:
@@ -38,9 +31,12 @@ class ChildProcessMonitor:
         self.confirm_delay_s = confirm_delay_s
         self.timeout_s = timeout_s
 
+    def close(self) -> None:
+        """Nothing to release: each check is its own process."""
+
     def check(self, doc: Document) -> CheckResult:
-        cmd = [*own_command(), "--data-dir", str(self.data_dir), "check-document", str(doc.id),
-               "--confirm-delay", f"{self.confirm_delay_s:g}"]
+        cmd = own_command("--data-dir", str(self.data_dir), "check-document", str(doc.id),
+                          "--confirm-delay", f"{self.confirm_delay_s:g}")
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout_s,
                                  stdin=subprocess.DEVNULL)

@@ -49,6 +49,16 @@ class Monitor:
 
     # --- public -------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Close the fetcher's connections (the monitor owns the fetcher it is given)."""
+        self.fetcher.close()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def check(self, doc: Document) -> CheckResult:
         owner = lease.acquire(self.db, doc.id, self.confirm_delay_s + LEASE_MARGIN_S)
         if owner is None:

@@ -21,7 +21,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from urllib.parse import urlsplit
 
 from watcher_app.extract import extract_document
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
+from watcher_app.launch import WEBRENDER_FLAG, own_command
 from watcher_app.outcomes import BROWSER_CANNOT_HELP, Outcome
 from watcher_app.validate import validate_source
 
@@ -135,10 +135,7 @@ def render_page(url: str, *, timeout_s: float = 30.0, user_agent: str | None = N
     usable, why = renderer_available()
     if not usable:
         raise RenderError("renderer-unavailable", why)
-    if getattr(sys, "frozen", False):  # no `-m` in a frozen app: scripts/frozen_entry.py
-        cmd = [sys.executable, "--webrender", "--timeout", f"{timeout_s:g}"]
-    else:
-        cmd = [sys.executable, "-m", "watcher_app.ui.webrender", "--timeout", f"{timeout_s:g}"]
+    cmd = own_command(WEBRENDER_FLAG, "--timeout", f"{timeout_s:g}")
     if user_agent:
         cmd += ["--user-agent", user_agent]
     if wait_selector:

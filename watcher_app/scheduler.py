@@ -87,6 +87,8 @@ class CheckRunner(Protocol):
 
     def check(self, doc: Document) -> CheckResult: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass
 class _Job:
@@ -164,6 +166,9 @@ class CheckScheduler:
         if wait and self._worker is not None:
             self._worker.join(timeout=self.watchdog_s + 5)
         self._worker = None
+        monitor, self._monitor = self._monitor, None
+        if monitor is not None and self._running is None:
+            monitor.close()  # its connections; a check still running keeps it (quit path)
 
     # --- planning -----------------------------------------------------------------------
 

@@ -125,3 +125,18 @@ def test_schema_3_types_the_outcomes_of_older_checks(tmp_path: Path) -> None:
     last = db.execute_sql("SELECT last_outcome, last_code FROM document").fetchone()
     assert last == ("blocked", "truncated")  # the newest check row (same time: highest id)
     db.close()
+
+
+def test_schema_3_gives_a_document_interval_one_home(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    shutil.copy(next(p for p in SAVED if p.stem == "schema-2"), path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO setting VALUES ('per_document_interval', '{\"1\": 7200}')")
+        conn.execute("INSERT INTO setting VALUES ('start_minimised', 'false')")
+    db = open_database(tmp_path)
+    assert db.execute_sql("SELECT check_interval_s FROM document WHERE id = 1").fetchone() == (
+        7200,)
+    keys = {k for (k,) in db.execute_sql("SELECT key FROM setting").fetchall()}
+    assert "per_document_interval" not in keys and "start_minimised" not in keys
+    assert Setting.get_by_id("start_minimized").value is False
+    db.close()

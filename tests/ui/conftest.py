@@ -70,8 +70,16 @@ def fetcher_factory() -> Callable[[], Fetcher]:
 
 
 @pytest.fixture
-def monitor_factory(db, fetcher_factory) -> Callable[[], Monitor]:  # noqa: ANN001
-    return lambda: Monitor(db, fetcher_factory(), confirm_delay_s=0, sleep=lambda s: None)
+def monitor_factory(db, fetcher_factory) -> Iterator[Callable[[], Monitor]]:  # noqa: ANN001
+    made: list[Monitor] = []
+
+    def make() -> Monitor:
+        made.append(Monitor(db, fetcher_factory(), confirm_delay_s=0, sleep=lambda s: None))
+        return made[-1]
+
+    yield make
+    for monitor in made:
+        monitor.close()
 
 
 @pytest.fixture

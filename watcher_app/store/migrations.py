@@ -125,6 +125,12 @@ _V3 = (
     'ALTER TABLE "change" ADD COLUMN "user_categories" TEXT',
     'ALTER TABLE "change" ADD COLUMN "user_note" TEXT',
     'ALTER TABLE "change" ADD COLUMN "corrected_at" DATETIME',
+    # one spelling for settings keys (as in --minimized)
+    "UPDATE setting SET key = 'start_minimized' WHERE key = 'start_minimised' AND NOT EXISTS (SELECT 1 FROM setting WHERE key = 'start_minimized')",
+    "DELETE FROM setting WHERE key = 'start_minimised'",
+    # a document's own interval has one home, the document row (the setting mirrored it)
+    """UPDATE document SET check_interval_s = (SELECT CAST(json_extract(s.value, '$."' || document.id || '"') AS INTEGER) FROM setting s WHERE s.key = 'per_document_interval') WHERE check_interval_s IS NULL AND EXISTS (SELECT 1 FROM setting s WHERE s.key = 'per_document_interval' AND json_extract(s.value, '$."' || document.id || '"') IS NOT NULL)""",
+    "DELETE FROM setting WHERE key = 'per_document_interval'",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -190,9 +190,9 @@ class AppController(QObject):
         gc.freeze()
         first_run = not Platform.select().where(Platform.watched == True).exists()  # noqa: E712
         if show is None:
-            # "Start minimised" is for the launch at login; a user who opens the app by hand
+            # "Start minimized" is for the launch at login; a user who opens the app by hand
             # always gets the window.
-            tray_only = at_login and settings.start_minimised and self.tray is not None
+            tray_only = at_login and settings.start_minimized and self.tray is not None
             show = first_run or not tray_only
         if show:
             self.window.show()

@@ -7,6 +7,7 @@ of the page would see (title, first lines, amount of text), never at byte sizes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -44,10 +45,20 @@ SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("empty app shell", r"you need to enable javascript to run this app|"
          r"(?:please )?enable javascript|javascript (?:is )?(?:required|disabled)|"
          r"this (?:site|app) requires javascript"),
-        ("login wall", r"^(?:sign in|log in|login)\b(?! to (?:your|the) )|"
-         r"sign in to continue|log in to continue|you must be logged in"),
+        ("not available in this region", r"^[\w .'-]{0,60}\b(?:isn't|is not|not) (?:yet )?"
+         r"available in your (?:country|region|location)\b"),
+        ("login wall", r"(?:sign|log) ?in to (?:continue|view|see|access|read)\b|"
+         r"you must be (?:logged|signed) in|(?:log|sign) ?in (?:or|and) (?:sign|create)"),
     )
 )
+# "Log in" alone is a link or button label that most pages carry in their header: it names a
+# login wall only as the page's title, or when the content itself holds a login form.
+LOGIN_LABEL = re.compile(r"^(?:sign in|log in|login)\b(?! to (?:your|the) )", re.IGNORECASE)
+# Where a password field is not the page's content: chrome, and login dialogs kept hidden
+# until someone clicks "Log in".
+FORM_CHROME = ("nav, header, footer, dialog, [role=dialog], [role=navigation], [role=banner], "
+               "[hidden], [aria-hidden=true], [style*='display:none'], [style*='display: none'], "
+               "[class*=modal], [class*=Modal], [id*=modal]")
 LOGIN_URL = re.compile(r"(?:^|[/.=_-])(?:login|log-in|signin|sign-in|sso|auth|account)s?"
                        r"(?:[/.?_-]|$)", re.IGNORECASE)
 
@@ -58,18 +69,37 @@ class Problem:
     reason: str
 
 
-def signature_of(title: str, lines: list[str], *, anywhere: bool) -> str | None:
+def signature_of(title: str, lines: list[str], *, anywhere: bool,
+                 login_form: Callable[[], bool] = lambda: False) -> str | None:
     """The kind of non-policy page this looks like, from its title and first lines (or from
-    all of a short page's lines)."""
+    all of a short page's lines). `login_form` tells (lazily) whether the content holds a login
+    form, which turns a bare "Log in" line into a login wall."""
     candidates = [title] + (lines if anywhere else lines[:4])
-    for text in candidates:
+    for position, text in enumerate(candidates):
         text = text.lstrip("#-| ").strip()
         if not text or (not anywhere and len(text) > 160):
             continue
         for reason, pattern in SIGNATURES:
             if pattern.search(text):
                 return f"{reason}: \u201c{text[:120]}\u201d"
+        if LOGIN_LABEL.search(text) and (position == 0 or login_form()):
+            return f"login wall: \u201c{text[:120]}\u201d"
     return None
+
+
+def has_login_form(raw_html: str | None) -> bool:
+    """A password field in the page's content (not in its chrome or a hidden login dialog)."""
+    if not raw_html or "password" not in raw_html.lower():
+        return False
+    tree = LexborHTMLParser(raw_html)
+    chrome = {node.mem_id for node in tree.css(FORM_CHROME)}
+    for field in tree.css("input[type=password]"):
+        parent, inside = field.parent, False
+        while parent is not None and not inside:
+            inside, parent = parent.mem_id in chrome, parent.parent
+        if not inside:
+            return True
+    return False
 
 
 def _page_lines(raw_html: str) -> list[str]:
@@ -105,14 +135,16 @@ def validate_source(
         return Problem("blocked", f"redirected to a login page on another host ({final_url})")
     if not extracted.selector_matched:
         page = _page_lines(raw_html) if raw_html else []
-        kind = signature_of(extracted.title, page, anywhere=len(text_words(page)) < 2000)
+        kind = signature_of(extracted.title, page, anywhere=len(text_words(page)) < 2000,
+                            login_form=lambda: has_login_form(raw_html))
         if kind:
             return Problem("blocked", kind)
         wanted = ", ".join(extracted.unmatched) or "the declared selector"
         hint = _suggestion(raw_html) if raw_html else ""
         return Problem("blocked", f"needs attention: selector no longer matches ({wanted}){hint}")
     words = text_words(extracted.lines)
-    kind = signature_of(extracted.title, extracted.lines, anywhere=len(words) < SHORT_PAGE_WORDS)
+    kind = signature_of(extracted.title, extracted.lines, anywhere=len(words) < SHORT_PAGE_WORDS,
+                        login_form=lambda: has_login_form(raw_html))
     if kind:
         return Problem("blocked", kind)
     if not extracted.lines and raw_html is None:

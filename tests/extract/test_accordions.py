@@ -52,6 +52,14 @@ def test_a_page_without_accordions_is_unchanged() -> None:
     assert extract_html(html, ["main"]).lines == ["# Terms", "One."]
 
 
+def test_tab_panels_stay_as_the_page_shows_them() -> None:
+    html = ("<main><div role=tablist><button role=tab aria-controls=us aria-selected=true>US"
+            "</button><button role=tab aria-controls=eu>EU</button></div>"
+            "<div id=us role=tabpanel><p>US terms.</p></div>"
+            "<div id=eu role=tabpanel hidden><p>EU terms.</p></div></main>")
+    assert extract_html(html, ["main"]).lines == ["US terms."]
+
+
 def test_a_panel_id_that_is_not_a_css_identifier_is_handled() -> None:
     html = ('<main><button aria-controls="radix-:r1:" aria-expanded="false">Q?</button>'
             '<div id="radix-:r1:" hidden><p>A.</p></div></main>')

@@ -241,8 +241,9 @@ def _keep_accordions(root: LexborNode) -> None:
     not a popup opener and does not sit in navigation, a menu or a dialog; its panel is the
     element with that id, unless the panel is itself a menu, dialog or navigation."""
     for trigger in root.css("[aria-controls]"):
-        if trigger.tag not in ("button", "summary") and trigger.attributes.get("role") != "button":
-            continue
+        role = trigger.attributes.get("role")
+        if role == "tab" or (trigger.tag not in ("button", "summary") and role != "button"):
+            continue  # a tab strip shows one panel by design: it is not collapsed content
         if trigger.attributes.get("aria-haspopup") not in (None, "false") or _in_chrome(trigger):
             continue
         for panel_id in (trigger.attributes.get("aria-controls") or "").split():

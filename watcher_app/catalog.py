@@ -85,6 +85,8 @@ class SourceSpec:
     select: tuple[Selector, ...] = ()
     remove: tuple[Selector, ...] = ()
     execute_client_scripts: bool = False
+    # OTA's named filter functions (extract/ota_filters.py runs the ones it knows)
+    filters: tuple[str | dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,19 @@ def _source_to_json(source: SourceSpec) -> dict[str, Any]:
         out["remove"] = list(source.remove)
     if source.execute_client_scripts:
         out["executeClientScripts"] = True
+    if source.filters:
+        out["filter"] = list(source.filters)
     return out
+
+
+def _filters(value: Any, where: str) -> tuple[str | dict[str, Any], ...]:
+    """`filter`: names, or {name: parameter} objects (OTA's parameterised filters)."""
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    for item in items:
+        if not (isinstance(item, str) and item.strip()) and not (
+                isinstance(item, dict) and len(item) == 1):
+            raise CatalogError(f"{where}: a filter is a name or a {{name: parameter}} object")
+    return tuple(items)
 
 
 def _selectors(value: Any, where: str) -> tuple[Selector, ...]:
@@ -177,6 +191,7 @@ def parse_declaration(data: Any, platform_id: str, *, require_https: bool = Fals
         shared_select = _selectors(doc.get("select"), where)
         shared_remove = _selectors(doc.get("remove"), where)
         shared_js = bool(doc.get("executeClientScripts", False))
+        shared_filters = _filters(doc.get("filter"), where)
         raw_sources = doc.get("combine") if "combine" in doc else [doc]
         if not isinstance(raw_sources, list) or not raw_sources:
             raise CatalogError(f"{where}: 'combine' must be a non-empty list of sources")
@@ -190,6 +205,7 @@ def parse_declaration(data: Any, platform_id: str, *, require_https: bool = Fals
                     select=_selectors(raw["select"], where) if "select" in raw else shared_select,
                     remove=_selectors(raw["remove"], where) if "remove" in raw else shared_remove,
                     execute_client_scripts=bool(raw.get("executeClientScripts", shared_js)),
+                    filters=_filters(raw["filter"], where) if "filter" in raw else shared_filters,
                 )
             )
         documents[doc_type] = DocumentSpec(doc_type, tuple(sources))

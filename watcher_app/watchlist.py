@@ -22,7 +22,8 @@ class WatchError(ValueError):
 def _sources_json(spec: PlatformSpec, doc_type: str) -> list[dict]:
     return [
         {"url": s.url, "select": list(s.select), "remove": list(s.remove),
-         "executeClientScripts": s.execute_client_scripts}
+         "executeClientScripts": s.execute_client_scripts,
+         **({"filter": list(s.filters)} if s.filters else {})}
         for s in spec.documents[doc_type].sources
     ]
 

@@ -90,6 +90,7 @@ _CODE_FROM_REASON = """CASE
     WHEN reason LIKE 'server error page%' THEN 'server-error-page'
     WHEN reason LIKE 'empty app shell%' THEN 'app-shell'
     WHEN reason LIKE 'login wall%' THEN 'login-wall'
+    WHEN reason LIKE 'not available in this region%' THEN 'region-wall'
     WHEN reason LIKE 'redirected to a login page%' THEN 'login-redirect'
     WHEN reason LIKE 'needs attention: selector%' THEN 'selector-miss'
     WHEN reason LIKE 'the PDF has no text layer%' THEN 'no-text-layer'

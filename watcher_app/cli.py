@@ -2,6 +2,10 @@
 
 Exit codes: 0 done (a `check` exits 0 even when documents failed: their status says so),
 1 refused or failed (a message on stderr), 2 usage error.
+
+Everything printed goes through one sanitising writer (`_SafeStream`): text from pages and
+declarations can hold terminal control sequences (ESC, OSC, C1 controls, bidi overrides), and a
+terminal obeys them. JSON output keeps such characters, escaped as \\uXXXX.
 """
 
 from __future__ import annotations
@@ -10,15 +14,52 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from watcher_app import APP_NAME, __version__
 from watcher_app.catalog import CatalogError
+from watcher_app.extract.normalize import UNSAFE_FOR_TERMINAL, strip_controls
+
+
+class _SafeStream:
+    """A text stream that drops control characters (newline and tab kept) and bidi overrides
+    and isolates from everything written through it. ``trusted_write`` is for output already
+    made safe that carries our own colour codes (`diff` on a terminal)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(strip_controls(text))
+        return len(text)
+
+    def trusted_write(self, text: str) -> int:
+        return self.inner.write(text)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        return self.inner.isatty()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, fileno, close...
+        return getattr(self.inner, name)
+
+
+def _json_text(data: Any) -> str:
+    """JSON whose strings keep every character, the ones a terminal would obey escaped (json
+    escapes C0 controls itself; C1 controls and bidi controls it leaves raw)."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=1,
+                                                         default=str)
+    return UNSAFE_FOR_TERMINAL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
-    sys.stdout.write("\n")
+    sys.stdout.write(_json_text(data) + "\n")
+
+
+def _note(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 def _open(args: argparse.Namespace):  # -> peewee.Database
@@ -49,10 +90,12 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from watcher_app.watchlist import watch
+    from watcher_app.watchlist import address_notes, watch
 
     for platform in watch(_open(args), args.ids):
         print(f"watching {platform.id} ({platform.name})")
+        for note in address_notes(platform):
+            _note(note)
     return 0
 
 
@@ -88,12 +131,18 @@ def cmd_watching(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from watcher_app.watchlist import import_declaration
+    from watcher_app.watchlist import address_notes, import_file
 
     db = _open(args)
     for path in args.files:
-        platform = import_declaration(db, path)
-        print(f"imported {platform.id} ({platform.name}), watched")
+        platform, replaced = import_file(db, path, replace=args.replace)
+        if replaced is not None:
+            print(f"replaced {replaced.was} with {platform.id} ({platform.name}), watched: "
+                  f"{replaced.summary()}")
+        else:
+            print(f"imported {platform.id} ({platform.name}), watched")
+        for note in address_notes(platform):
+            _note(note)
     return 0
 
 
@@ -129,9 +178,13 @@ def _guarded(monitor, doc):  # -> CheckResult
     """One document's unexpected failure is recorded as its error, never stops the others."""
     from watcher_app.monitor import record_error
 
+    from watcher_app.store.db import is_corruption
+
     try:
         return monitor.check(doc)
     except Exception as exc:  # noqa: BLE001 - reported in the result and the history
+        if is_corruption(exc):
+            raise  # a damaged database: never write into it; main() says what to do
         return record_error(monitor.db, doc, f"internal error: {type(exc).__name__}: {exc}")
 
 
@@ -169,9 +222,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from watcher_app.reports import diff_report
 
     _open(args)
+    color = sys.stdout.isatty() and args.format == "text"
     output = diff_report(args.id, args.type, args.from_version, args.to_version, args.format,
-                         color=sys.stdout.isatty())
-    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+                         color=color)
+    output = output if output.endswith("\n") else output + "\n"
+    if args.format == "json":
+        output = _json_text(output)
+    if color and isinstance(sys.stdout, _SafeStream):
+        sys.stdout.trusted_write(output)  # the texts were stripped in diff_report
+    else:
+        sys.stdout.write(output)
     return 0
 
 
@@ -185,9 +245,25 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from watcher_app.config import data_dir
     from watcher_app.reports import verify
+    from watcher_app.store.db import DB_FILENAME, DatabaseCorrupt, integrity_report
 
-    db = _open(args)
+    path = data_dir(args.data_dir) / DB_FILENAME
+    try:
+        db = _open(args)
+    except DatabaseCorrupt:
+        found = integrity_report(path)  # read-only: what SQLite itself finds, then the advice
+        for line in found:
+            print(f"integrity check: {line}", file=sys.stderr)
+        raise
+    found = integrity_report(path)
+    if found != ["ok"]:
+        for line in found:
+            print(f"integrity check: {line}", file=sys.stderr)
+        raise DatabaseCorrupt(path, f"SQLite's integrity check found {len(found)} problem(s), "
+                                    "listed above")
+    print("SQLite integrity check: ok")
     problems, counted = verify(db)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -202,7 +278,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from watcher_app.export import export_platform
 
     _open(args)
-    out = export_platform(args.id, Path(args.out), args.document)
+    out = export_platform(args.id, Path(args.out), args.document, force=args.force)
     print(f"exported {args.id} to {out} (check it with: unzip, then sha256sum -c SHA256SUMS)")
     return 0
 
@@ -216,11 +292,23 @@ def cmd_cite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_qt(exc: ImportError) -> bool:
+    """Only a missing PySide6 means "no desktop app in this install"; any other import
+    failure is a bug or a broken install, and must be seen."""
+    name = exc.name or ""
+    return isinstance(exc, ModuleNotFoundError) and (
+        name.split(".")[0] in ("PySide6", "shiboken6"))
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     try:
         from watcher_app.ui.app import run_app
-    except ImportError:
+    except ImportError as exc:
+        if not _missing_qt(exc):
+            raise
         build_parser().print_help()
+        print(f"governance-watcher: the desktop app needs PySide6, which is not installed "
+              f"({exc}); the commands above work without it.", file=sys.stderr)
         return 0
     return run_app(args.data_dir, minimized=args.minimized)
 
@@ -259,8 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
         "ids", nargs="+", metavar="ID")
     add("watching", cmd_watching, "list watched platforms").add_argument("--json",
                                                                          action="store_true")
-    add("import", cmd_import, "add or replace a platform from an OTA declaration file"
-        ).add_argument("files", nargs="+", metavar="FILE.json")
+    p = add("import", cmd_import, "add a platform from an OTA declaration file (an existing or "
+                                  "bundled id is replaced only with --replace)")
+    p.add_argument("files", nargs="+", metavar="FILE.json")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a platform with the same id (says what changes; history kept)")
     p = add("check", cmd_check, "check every watched document now")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--json", action="store_true")
@@ -284,12 +375,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID")
     p.add_argument("type", metavar="TYPE")
     p.add_argument("--version", type=int, metavar="V")
-    add("verify", cmd_verify, "re-hash every stored version and snapshot")
+    add("verify", cmd_verify, "SQLite's integrity check, then re-hash every stored version and "
+                              "snapshot")
     p = add("export", cmd_export, "a verifiable ZIP of a platform's versions, snapshots, "
                                   "changes (report.html) and timeline")
     p.add_argument("id", metavar="ID")
     p.add_argument("--document", metavar="TYPE")
     p.add_argument("--out", required=True, metavar="FILE.zip")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite an existing file that is not an export of this app")
     p = add("cite", cmd_cite, "a stable citation of a version (platform, document, date, URL, "
                               "SHA-256)")
     p.add_argument("id", metavar="ID")
@@ -299,10 +393,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(out), _SafeStream(err)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", cmd_app)
+    from watcher_app.export import ExportRefused
     from watcher_app.reports import NotFound
+    from watcher_app.store.db import DatabaseCorrupt
     from watcher_app.watchlist import WatchError
 
     try:
@@ -311,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"governance-watcher: error: {exc}", file=sys.stderr)
         return 2
-    except (WatchError, CatalogError, NotFound) as exc:
+    except (WatchError, CatalogError, NotFound, ExportRefused, DatabaseCorrupt) as exc:
         print(f"governance-watcher: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -319,3 +424,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `governance-watcher catalog | head`: the reader left, fine
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        corrupt = _as_corruption(exc, args)
+        if corrupt is None:
+            raise
+        print(f"governance-watcher: {corrupt}", file=sys.stderr)
+        return 1
+
+
+def _as_corruption(exc: Exception, args: argparse.Namespace) -> Exception | None:
+    """A damaged database found in the middle of a command (a malformed page, garbled text),
+    as the same message opening it gives; None when the database is sound."""
+    from watcher_app.store.db import DB_FILENAME, bound_path, diagnose
+
+    from watcher_app.config import data_dir
+
+    try:
+        path = bound_path() or data_dir(args.data_dir) / DB_FILENAME
+    except Exception:  # noqa: BLE001 - no data folder at all: nothing to diagnose
+        return None
+    return diagnose(path, exc)

@@ -89,7 +89,11 @@ def diff_report(platform_id: str, doc_type: str, from_id: int | None, to_id: int
     if old is None:
         raise NotFound(f"{platform_id} / {doc_type}: version {new.id} is the first; "
                        "there is nothing to compare it with (use --from)")
-    result = diff_texts(old.text, new.text)
+    from watcher_app.extract.normalize import strip_controls
+
+    # Versions stored before extraction dropped control characters may still hold some; a
+    # coloured diff goes to the terminal as it is, so they are taken out here.
+    result = diff_texts(strip_controls(old.text), strip_controls(new.text))
     if fmt == "json":
         import json
 
@@ -98,7 +102,7 @@ def diff_report(platform_id: str, doc_type: str, from_id: int | None, to_id: int
     if fmt == "html":
         return render_html(result, old_title=f"v{old.id} · {old.first_seen:%Y-%m-%d %H:%M}",
                            new_title=f"v{new.id} · {new.first_seen:%Y-%m-%d %H:%M}")
-    header = (f"{platform_id} / {new.document.type}: v{old.id} ({old.first_seen:%Y-%m-%d}) → "
+    header = (f"{strip_controls(platform_id)} / {new.document.type}: v{old.id} ({old.first_seen:%Y-%m-%d}) → "
               f"v{new.id} ({new.first_seen:%Y-%m-%d})\n")
     return header + render_text(result, color=color)
 

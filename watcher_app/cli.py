@@ -177,7 +177,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _guarded(monitor, doc):  # -> CheckResult
     """One document's unexpected failure is recorded as its error, never stops the others."""
     from watcher_app.monitor import record_error
-
     from watcher_app.store.db import is_corruption
 
     try:
@@ -435,9 +434,8 @@ def _main(argv: Sequence[str] | None) -> int:
 def _as_corruption(exc: Exception, args: argparse.Namespace) -> Exception | None:
     """A damaged database found in the middle of a command (a malformed page, garbled text),
     as the same message opening it gives; None when the database is sound."""
-    from watcher_app.store.db import DB_FILENAME, bound_path, diagnose
-
     from watcher_app.config import data_dir
+    from watcher_app.store.db import DB_FILENAME, bound_path, diagnose
 
     try:
         path = bound_path() or data_dir(args.data_dir) / DB_FILENAME

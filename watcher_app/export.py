@@ -195,6 +195,14 @@ def change_report_html(change: Change) -> str:
     return page.replace("<body>\n", "<body>\n" + header, 1)
 
 
+def save_private(out: Path, data: bytes | str) -> Path:
+    """What the app's save dialogs write (snapshots, reports, timelines, the digest): never
+    inside the data folder, owner-only, atomic. The dialog already asked before overwriting."""
+    out = check_output(out, force=True, ours=None)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return write_private(out, lambda fh: fh.write(raw))
+
+
 def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
                     force: bool = False) -> Path:
     out = check_output(out, force=force)

@@ -102,8 +102,8 @@ def diff_report(platform_id: str, doc_type: str, from_id: int | None, to_id: int
     if fmt == "html":
         return render_html(result, old_title=f"v{old.id} · {old.first_seen:%Y-%m-%d %H:%M}",
                            new_title=f"v{new.id} · {new.first_seen:%Y-%m-%d %H:%M}")
-    header = (f"{strip_controls(platform_id)} / {new.document.type}: v{old.id} ({old.first_seen:%Y-%m-%d}) → "
-              f"v{new.id} ({new.first_seen:%Y-%m-%d})\n")
+    header = (f"{strip_controls(platform_id)} / {new.document.type}: v{old.id} "
+              f"({old.first_seen:%Y-%m-%d}) → v{new.id} ({new.first_seen:%Y-%m-%d})\n")
     return header + render_text(result, color=color)
 
 

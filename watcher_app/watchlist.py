@@ -140,6 +140,11 @@ def _hosts(urls: dict[str, list[str]]) -> set[str]:
     return {urlsplit(u).hostname or "" for group in urls.values() for u in group} - {""}
 
 
+def _listed(values: list[str], most: int = 4) -> str:
+    shown = ", ".join(values[:most])
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
+
+
 def replacement_for(spec: PlatformSpec) -> Replacement | None:
     """What importing ``spec`` would replace, or None when its id is new."""
     from watcher_app import credentials
@@ -162,11 +167,13 @@ def replacement_for(spec: PlatformSpec) -> Replacement | None:
                if u not in {v for g in after.values() for v in g}]
     added = [u for group in after.values() for u in group
              if u not in {v for g in before.values() for v in g}]
-    for label, values in (("URLs removed", removed), ("URLs added", added),
+    for label, values in (("documents dropped", [t for t in before if t not in after]),
+                          ("documents added", [t for t in after if t not in before]),
                           ("hosts removed", sorted(_hosts(before) - _hosts(after))),
-                          ("hosts added", sorted(_hosts(after) - _hosts(before)))):
+                          ("hosts added", sorted(_hosts(after) - _hosts(before))),
+                          ("URLs removed", removed), ("URLs added", added)):
         if values:
-            repl.changes.append(f"{label}: {', '.join(dict.fromkeys(values))}")
+            repl.changes.append(f"{label}: {_listed(list(dict.fromkeys(values)))}")
     if existing is not None:
         for doc in Document.select().where(Document.platform == existing):
             new_urls = after.get(doc.type)

@@ -301,7 +301,8 @@ class SettingsDialog(QDialog):
         self.cred_note.setText("Storing…")
         # The password store may prompt or wait on D-Bus: never on the GUI thread.
         run_task(lambda _r: (credentials.store(doc_id, kind, value),
-                             "Stored in the password store.")[1],
+                             "Stored in the password store; it is sent only to "
+                             f"{credentials.bound_origin(doc_id)}.")[1],
                  self._cred_done, self._cred_done)
 
     def delete_credential(self) -> None:

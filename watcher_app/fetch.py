@@ -30,7 +30,13 @@ import httpcore
 import httpx
 
 from watcher_app import __version__
-from watcher_app.netguard import AddressClass, AddressRefused, GuardedBackend, is_loopback_host
+from watcher_app.netguard import (
+    AddressClass,
+    AddressRefused,
+    GuardedBackend,
+    classify,
+    is_loopback_host,
+)
 
 _brotli: Any = None
 with contextlib.suppress(ImportError):
@@ -160,10 +166,9 @@ def _credentials_for(url: httpx.URL, secret: dict[str, str], bound: str) -> dict
     return dict(secret)
 
 
-def _peer_class(response: httpx.Response) -> AddressClass | None:
+def _peer_class(response: httpx.Response, classify: Callable[[str], AddressClass]
+                ) -> AddressClass | None:
     """The class of the address a response came from (None when the stream does not say)."""
-    from watcher_app.netguard import classify
-
     stream = response.extensions.get("network_stream")
     try:
         address = stream.get_extra_info("server_addr") if stream is not None else None
@@ -272,6 +277,7 @@ class Fetcher:
         # each Location itself (raising on odd ones) before we could judge it. Two pools: a
         # fetch whose first hop reached a public address continues on the public-only one, so
         # no pooled connection to a private address can be reused after a public hop.
+        self._classify = (network or {}).get("classify", classify)
         self._transport = self._guarded(allow_private=True, **(network or {}))
         self._public = self._guarded(allow_private=False, **(network or {}))
         self._client = httpx.Client(headers=headers, timeout=timeout, transport=self._transport)
@@ -388,7 +394,7 @@ class Fetcher:
             if redirect:
                 kept["location"] = found["location"]
             empty = FetchResult(str(url), status, kept, b"", "", None, status == 304, 0, 0, ())
-            peer = _peer_class(response)
+            peer = _peer_class(response, self._classify)
             if status == 304 or redirect:
                 return empty, peer
             if not 200 <= status < 300:

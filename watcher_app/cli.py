@@ -3,59 +3,25 @@
 Exit codes: 0 done (a `check` exits 0 even when documents failed: their status says so),
 1 refused or failed (a message on stderr), 2 usage error.
 
-Everything printed goes through one sanitising writer (`_SafeStream`): text from pages and
-declarations can hold terminal control sequences (ESC, OSC, C1 controls, bidi overrides), and a
-terminal obeys them. JSON output keeps such characters, escaped as \\uXXXX.
+Everything printed goes through one sanitising writer (`terminal.SafeStream`): text from pages
+and declarations can hold terminal control sequences (ESC, OSC, C1 controls, bidi overrides),
+and a terminal obeys them. JSON output keeps such characters, escaped as \\uXXXX.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from watcher_app import APP_NAME, __version__
 from watcher_app.catalog import CatalogError
-from watcher_app.extract.normalize import UNSAFE_FOR_TERMINAL, strip_controls
-
-
-class _SafeStream:
-    """A text stream that drops control characters (newline and tab kept) and bidi overrides
-    and isolates from everything written through it. ``trusted_write`` is for output already
-    made safe that carries our own colour codes (`diff` on a terminal)."""
-
-    def __init__(self, inner: TextIO) -> None:
-        self.inner = inner
-
-    def write(self, text: str) -> int:
-        self.inner.write(strip_controls(text))
-        return len(text)
-
-    def trusted_write(self, text: str) -> int:
-        return self.inner.write(text)
-
-    def flush(self) -> None:
-        self.inner.flush()
-
-    def isatty(self) -> bool:
-        return self.inner.isatty()
-
-    def __getattr__(self, name: str) -> Any:  # encoding, fileno, close...
-        return getattr(self.inner, name)
-
-
-def _json_text(data: Any) -> str:
-    """JSON whose strings keep every character, the ones a terminal would obey escaped (json
-    escapes C0 controls itself; C1 controls and bidi controls it leaves raw)."""
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=1,
-                                                         default=str)
-    return UNSAFE_FOR_TERMINAL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+from watcher_app.terminal import SafeStream, json_text
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(_json_text(data) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def _note(text: str) -> None:
@@ -226,8 +192,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
                          color=color)
     output = output if output.endswith("\n") else output + "\n"
     if args.format == "json":
-        output = _json_text(output)
-    if color and isinstance(sys.stdout, _SafeStream):
+        output = json_text(output)
+    if color and isinstance(sys.stdout, SafeStream):
         sys.stdout.trusted_write(output)  # the texts were stripped in diff_report
     else:
         sys.stdout.write(output)
@@ -393,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _SafeStream(out), _SafeStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
     try:
         return _main(argv)
     finally:

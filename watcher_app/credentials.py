@@ -29,7 +29,7 @@ class CredentialRefused(ValueError):
 
 def document_origin(document_id: int) -> str:
     """The origin of a document's first source: where its credentials may go."""
-    doc = Document.get_or_none(Document.id == document_id)
+    doc = Document.get_or_none(id=document_id)
     sources = doc.sources if doc is not None else []
     return origin_of(sources[0].get("url", "")) if sources else ""
 
@@ -116,7 +116,7 @@ def drop(pairs: list[tuple[int, str]]) -> None:
 
 
 def _first_url(document_id: int) -> str:
-    doc = Document.get_or_none(Document.id == document_id)
+    doc = Document.get_or_none(id=document_id)
     return (doc.sources or [{}])[0].get("url", "") if doc is not None else ""
 
 

@@ -82,7 +82,7 @@ def check_output(out: Path, *, force: bool = False,
     return out
 
 
-def write_private(out: Path, fill: Callable[[IO[bytes]], None]) -> Path:
+def write_private(out: Path, fill: Callable[[IO[bytes]], object]) -> Path:
     """Write a file readable by its owner only, aside and renamed into place: an interrupted
     write never leaves half a file under the name, and nothing is ever written through a link
     at ``out`` (the rename replaces the link itself)."""

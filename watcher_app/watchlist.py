@@ -176,13 +176,13 @@ def replacement_for(spec: PlatformSpec) -> Replacement | None:
             repl.changes.append(f"{label}: {_listed(list(dict.fromkeys(values)))}")
     if existing is not None:
         for doc in Document.select().where(Document.platform == existing):
-            new_urls = after.get(doc.type)
-            for kind_ in credentials.moved(doc.id, new_urls[0]) if new_urls else []:
-                repl.dropped.append((doc.id, kind_))
+            new_urls, doc_id = after.get(doc.type), int(doc.get_id())
+            for kind_ in credentials.moved(doc_id, new_urls[0]) if new_urls else []:
+                repl.dropped.append((doc_id, kind_))
                 repl.changes.append(f"the stored {kind_} credential of {doc.type} is deleted "
                                     "(it is never sent to another site)")
-            if not new_urls and credentials.bound_origin(doc.id):
-                repl.dropped += [(doc.id, k) for k in ("cookie", "basic")]
+            if not new_urls and credentials.bound_origin(doc_id):
+                repl.dropped += [(doc_id, k) for k in ("cookie", "basic")]
                 repl.changes.append(f"{doc.type} is no longer checked and its stored "
                                     "credentials are deleted")
     return repl

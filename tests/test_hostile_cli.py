@@ -203,3 +203,34 @@ def test_data_folder_and_files_are_private_on_creation_and_on_upgrade(tmp_path: 
     assert len(files) >= 3  # the database, the old backup, the backup of this upgrade
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+# --- careless input: every one a one-line message, never a traceback ----------------------------
+
+
+def test_careless_input_gets_one_line(watched: Path, tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    folder_db = tmp_path / "folder-db"
+    (folder_db / "watcher.sqlite3").mkdir(parents=True)
+    newer = tmp_path / "newer"
+    shutil.copytree(watched, newer)
+    with sqlite3.connect(newer / "watcher.sqlite3") as conn:
+        conn.execute("INSERT INTO schema_version VALUES (999, 'future', datetime('now'))")
+    surrogate = tmp_path / "odd.json"
+    surrogate.write_text('{"name": "Odd \\udcff", "terms": {"Privacy Policy": '
+                         '{"fetch": "https://example.com/p"}}}')
+    cases = [
+        (gw(a_file, "watching"), 1, "it is a file, not a folder"),
+        (gw(folder_db, "watching"), 1, "not a database file"),
+        (gw(newer, "watching"), 1, "newer than this app understands"),
+        (gw(watched, "import", str(surrogate)), 1, "not valid Unicode"),
+        (gw(watched, "show", "anthropic", "Privacy Policy", "--version", "9" * 25), 2,
+         "not a record number"),
+        (gw(watched, "check", "--confirm-delay", "inf"), 2, "0 to 86400"),
+        (gw(watched, "export", "anthropic", "--out", str(a_file / "x.zip")), 1, "cannot use"),
+    ]
+    for out, code, words in cases:
+        assert out.returncode == code, (words, out.stderr)
+        assert "Traceback" not in out.stderr and words in out.stderr, out.stderr
+        assert_clean(out)

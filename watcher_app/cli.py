@@ -285,6 +285,30 @@ class UsageError(Exception):
     """Bad arguments: exit status 2."""
 
 
+def _record_id(text: str) -> int:
+    """A version or document number: what SQLite can hold, so a huge one is "not found"
+    rather than an overflow deep inside."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is not a record number (1 or more)")
+    return value
+
+
+def _delay(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text}: give 0 to 86400 seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="governance-watcher",
@@ -320,12 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("check", cmd_check, "check every watched document now")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--confirm-delay", type=float, default=60.0, metavar="S",
+    p.add_argument("--confirm-delay", type=_delay, default=60.0, metavar="S",
                    help="seconds before the confirming second fetch of a change (default 60)")
     p = sub.add_parser("check-document")  # internal: one document by id, for the app
     p.set_defaults(func=cmd_check_document)
-    p.add_argument("document_id", type=int)
-    p.add_argument("--confirm-delay", type=float, default=60.0)
+    p.add_argument("document_id", type=_record_id)
+    p.add_argument("--confirm-delay", type=_delay, default=60.0)
     p = add("history", cmd_history, "versions, changes and checks of a platform")
     p.add_argument("id", metavar="ID")
     p.add_argument("--document", metavar="TYPE")
@@ -333,13 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("diff", cmd_diff, "what changed between two versions of a document")
     p.add_argument("id", metavar="ID")
     p.add_argument("type", metavar="TYPE")
-    p.add_argument("--from", dest="from_version", type=int, metavar="V")
-    p.add_argument("--to", dest="to_version", type=int, metavar="V")
+    p.add_argument("--from", dest="from_version", type=_record_id, metavar="V")
+    p.add_argument("--to", dest="to_version", type=_record_id, metavar="V")
     p.add_argument("--format", choices=("text", "html", "json"), default="text")
     p = add("show", cmd_show, "print the text of a version")
     p.add_argument("id", metavar="ID")
     p.add_argument("type", metavar="TYPE")
-    p.add_argument("--version", type=int, metavar="V")
+    p.add_argument("--version", type=_record_id, metavar="V")
     add("verify", cmd_verify, "SQLite's integrity check, then re-hash every stored version and "
                               "snapshot")
     p = add("export", cmd_export, "a verifiable ZIP of a platform's versions, snapshots, "
@@ -353,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "SHA-256)")
     p.add_argument("id", metavar="ID")
     p.add_argument("type", metavar="TYPE")
-    p.add_argument("--version", type=int, metavar="V")
+    p.add_argument("--version", type=_record_id, metavar="V")
     return parser
 
 
@@ -366,13 +390,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = out, err
 
 
+def _text_args(args: argparse.Namespace) -> None:
+    """Bytes in argv that are not UTF-8 arrive as lone surrogates, which SQLite cannot take:
+    in names (not in paths, which keep them for the file system) they become U+FFFD."""
+    for name in ("id", "ids", "type", "document"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, value.encode("utf-8", "replace").decode("utf-8"))
+        elif isinstance(value, list):
+            setattr(args, name, [v.encode("utf-8", "replace").decode("utf-8") for v in value])
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _text_args(args)
     func = getattr(args, "func", cmd_app)
+    from watcher_app.config import DataDirError
     from watcher_app.export import ExportRefused
     from watcher_app.reports import NotFound
-    from watcher_app.store.db import DatabaseCorrupt
+    from watcher_app.store.db import StoreError
     from watcher_app.watchlist import WatchError
 
     try:
@@ -381,7 +418,7 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_usage(sys.stderr)
         print(f"governance-watcher: error: {exc}", file=sys.stderr)
         return 2
-    except (WatchError, CatalogError, NotFound, ExportRefused, DatabaseCorrupt) as exc:
+    except (WatchError, CatalogError, NotFound, ExportRefused, StoreError, DataDirError) as exc:
         print(f"governance-watcher: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -391,10 +428,15 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     except Exception as exc:
         corrupt = _as_corruption(exc, args)
-        if corrupt is None:
-            raise
-        print(f"governance-watcher: {corrupt}", file=sys.stderr)
-        return 1
+        if corrupt is not None:
+            print(f"governance-watcher: {corrupt}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError):  # a path the user gave: unwritable, a file for a folder
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"governance-watcher: cannot use{where}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 1
+        raise
 
 
 def _as_corruption(exc: Exception, args: argparse.Namespace) -> Exception | None:

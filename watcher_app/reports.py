@@ -35,7 +35,7 @@ def find_version(platform_id: str, doc_type: str, version_id: int | None = None)
     else:
         version = query.where(Version.current == True).order_by(Version.id.desc()).first()  # noqa: E712
     if version is None:
-        what = f"version {version_id}" if version_id is not None else "any version yet"
+        what = f"version {version_id}" if version_id is not None else "version yet"
         raise NotFound(f"{platform_id} / {doc.type} has no {what}")
     return version
 

@@ -19,11 +19,17 @@ class SafeStream:
         self.inner = inner
 
     def write(self, text: str) -> int:
-        self.inner.write(strip_controls(text))
+        self.trusted_write(strip_controls(text))
         return len(text)
 
     def trusted_write(self, text: str) -> int:
-        return self.inner.write(text)
+        try:
+            return self.inner.write(text)
+        except UnicodeEncodeError:
+            # A lone surrogate (from argv or a declaration), or a console code page without
+            # "→": shown as "?" rather than a traceback.
+            encoding = getattr(self.inner, "encoding", None) or "utf-8"
+            return self.inner.write(text.encode(encoding, "replace").decode(encoding))
 
     def flush(self) -> None:
         self.inner.flush()

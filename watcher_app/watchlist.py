@@ -6,6 +6,7 @@ words. Every operation is one transaction: a refused request changes nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -188,9 +189,19 @@ def replacement_for(spec: PlatformSpec) -> Replacement | None:
     return repl
 
 
+def _vet_text(spec: PlatformSpec) -> None:
+    """Strings SQLite can store: a declaration's JSON may hold lone surrogates ("\\udcff")."""
+    try:
+        json.dumps(spec.to_declaration(), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise WatchError(f"{spec.id}: the declaration holds text that is not valid Unicode "
+                         f"(a lone surrogate at position {exc.start})") from None
+
+
 def _vet_addresses(spec: PlatformSpec) -> list[str]:
     """Refuse URLs that name a link-local or metadata address; notes for private ones (they
     are fetched, because the user asked for them, but the user should know)."""
+    _vet_text(spec)
     notes = []
     for doc in spec.documents.values():
         for source in doc.sources:

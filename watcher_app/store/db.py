@@ -74,7 +74,23 @@ def secure_data_folder(folder: Path) -> None:
 # --- damage -----------------------------------------------------------------------------------
 
 
-class DatabaseCorrupt(Exception):
+class StoreError(Exception):
+    """The database cannot be used; ``str()`` is a one-line message for the user."""
+
+
+class DatabaseUnusable(StoreError):
+    """Not damaged, but not usable either (a folder in its place, no permission, a newer
+    schema than this release knows)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(str(path), detail)
+        self.path, self.detail = Path(path), detail
+
+    def __str__(self) -> str:
+        return f"cannot use the database {self.path}: {self.detail}"
+
+
+class DatabaseCorrupt(StoreError):
     """The database file is damaged; the message names it and the backups next to it."""
 
     def __init__(self, path: Path, detail: str) -> None:
@@ -145,6 +161,10 @@ def _header_problem(path: Path) -> str | None:
 
 def check_file(path: Path) -> None:
     """Raise DatabaseCorrupt when the file is visibly damaged (cheap: reads 100 bytes)."""
+    if path.exists() and not path.is_file():
+        raise DatabaseUnusable(path, "it is a folder or a device, not a database file")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseUnusable(path, "no permission to read and write it")
     problem = _header_problem(path)
     if problem:
         raise DatabaseCorrupt(path, problem)
@@ -212,7 +232,10 @@ def prepare_schema(path: Path) -> list[int]:
                 raise DatabaseCorrupt(path, f"SQLite's check says: {rows[0][0]}")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             backup_database(path, f"schema{version}")
-        return migrations.migrate(conn)
+        try:
+            return migrations.migrate(conn)
+        except RuntimeError as exc:  # a newer schema than this release knows
+            raise DatabaseUnusable(path, str(exc)) from None
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         if is_corruption(exc) or isinstance(exc, UnicodeDecodeError):
             raise DatabaseCorrupt(path, _describe(exc)) from None
@@ -226,7 +249,10 @@ def open_database(folder: Path) -> peewee.SqliteDatabase:
     folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     path = folder / DB_FILENAME
     if not path.exists():
-        create_private(path)
+        try:
+            create_private(path)
+        except OSError as exc:
+            raise DatabaseUnusable(path, exc.strerror or str(exc)) from None
     prepare_schema(path)
     secure_data_folder(folder)
     db = peewee.SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15, check_same_thread=False)

@@ -19,6 +19,7 @@ from watcher_app import APP_NAME
 from watcher_app.store.db import (
     DB_FILENAME,
     DatabaseCorrupt,
+    DatabaseUnusable,
     diagnose,
     integrity_report,
     is_corruption,
@@ -27,6 +28,7 @@ from watcher_app.store.db import (
     restore_backup,
     set_aside,
 )
+from watcher_app.ui import links
 
 Choice = tuple[str, Path | None]  # ("backup", file) | ("fresh", None) | ("quit", None)
 
@@ -102,6 +104,9 @@ def open_or_recover(folder: Path, ask: Callable[[DatabaseCorrupt], Choice] = ask
             return _open_checked(folder)
         except DatabaseCorrupt as exc:
             error = exc
+        except DatabaseUnusable as exc:  # not damaged: nothing to offer but the reason
+            links.message(None, "critical", APP_NAME, f"{APP_NAME} cannot start: {exc}.")
+            return None
         except peewee.DatabaseError as exc:
             found = diagnose(folder / DB_FILENAME, exc) if is_corruption(exc) else None
             if found is None:

@@ -266,3 +266,76 @@ def test_the_recovery_dialog_without_backups(qtbot, tmp_path: Path) -> None:  # 
     assert dialog.backup_button is None and "no backup" in dialog.informativeText()
     assert dialog.escapeButton() is dialog.quit_button
     assert isinstance(dialog, QMessageBox)
+
+
+# --- 7 and 11 in the app: exports ----------------------------------------------------------------
+
+
+def test_the_apps_exports_refuse_the_data_folder_and_are_private(
+        qtbot, db, data_dir, acme, tmp_path: Path) -> None:  # noqa: ANN001
+    from tests.ui.conftest import add_versions, changed_paragraphs
+    from watcher_app.export import ExportRefused
+    from watcher_app.ui.evidence import RawSnapshotDialog
+    from watcher_app.ui.exports import export_timeline, save_report_pdf
+
+    change = add_versions(acme, ["\n".join(PARAGRAPHS), "\n".join(changed_paragraphs())])[0]
+    database = data_dir / DB_FILENAME
+    before = database.read_bytes()
+    for attempt in (lambda p: export_timeline(acme.id, p), lambda p: save_report_pdf(change.id, p)):
+        with pytest.raises(ExportRefused, match="inside the data folder"):
+            attempt(database)
+        with pytest.raises(ExportRefused):
+            attempt(data_dir / "elsewhere.csv")
+    assert database.read_bytes() == before
+    outs = [export_timeline(acme.id, tmp_path / "t.csv"),
+            save_report_pdf(change.id, tmp_path / "r.pdf")]
+    snap = type("Snap", (), {"url": "http://x/", "sha256": "0" * 64, "content_type": "text/html",
+                             "fetched_at": None, "http_status": 200})()
+    raw = RawSnapshotDialog(snap, b"<p>raw</p>", save_path=lambda: str(database))
+    qtbot.addWidget(raw)
+    box: list[QWidget] = []
+    QTimer.singleShot(0, lambda: box.append(QApplication.activeModalWidget()) or box[0].close())
+    raw.save()  # refused with a message, the database untouched
+    assert database.read_bytes() == before and box and "data folder" in box[0].text()
+    raw._save_path = lambda: str(tmp_path / "snap.html")
+    raw.save()
+    outs.append(tmp_path / "snap.html")
+    if os.name == "posix":
+        assert all(p.stat().st_mode & 0o777 == 0o600 for p in outs)
+
+
+# --- 1 in the app: importing over an existing id asks --------------------------------------
+
+
+def test_importing_over_an_existing_id_asks(qtbot, db, acme, server, tmp_path: Path) -> None:  # noqa: ANN001
+    import json as _json
+
+    from watcher_app.ui.picker import ask_import
+
+    other = tmp_path / "acme.json"
+    other.write_text(_json.dumps({"name": "Acme <b>Bold</b>", "terms": {
+        "Privacy Policy": {"fetch": "https://elsewhere.example/privacy"}}}))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    asked: list[str] = []
+
+    def answer(button: QMessageBox.StandardButton) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and box.textFormat() == Qt.TextFormat.PlainText
+        asked.append(box.text())
+        box.button(button).click()
+
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.No))
+    assert ask_import(parent, db, str(other)) == (None, "")
+    assert "hosts added: elsewhere.example" in asked[0] and "Acme <b>Bold</b>" in asked[0]
+    assert Platform.get_by_id("acme").name == "Acme Cloud"  # unchanged
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.Yes))
+    plat, error = ask_import(parent, db, str(other))
+    assert plat is not None and not error and Platform.get_by_id("acme").name == "Acme <b>Bold</b>"
+
+
+def test_a_private_address_is_noted_in_the_timeline(qtbot, db, data_dir, acme) -> None:  # noqa: ANN001
+    window = MainWindow(db, data_dir)
+    qtbot.addWidget(window)
+    window.sidebar.select(f"d:{acme.id}")
+    assert "private or loopback address" in window.timeline.subtitle.text()

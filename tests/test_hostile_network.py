@@ -239,7 +239,7 @@ def test_a_redirect_to_the_metadata_service_is_refused(server: LoopbackServer) -
 
 def test_a_redirect_from_a_public_address_to_a_private_one_is_refused(
         server: LoopbackServer) -> None:
-    from watcher_app import netguard
+    from watcher_app import connect, netguard
 
     # No public address exists here: "public.test" resolves to the loopback server, and the
     # classifier calls 127.0.0.1 public (the only mock; every other address is judged as
@@ -248,7 +248,7 @@ def test_a_redirect_from_a_public_address_to_a_private_one_is_refused(
         return "public" if address == "127.0.0.1" else netguard.classify(address)
 
     def resolve(host: str, port: int) -> list[str]:
-        return ["127.0.0.1"] if host == "public.test" else netguard._resolve(host, port)
+        return ["127.0.0.1"] if host == "public.test" else connect._resolve(host, port)
 
     server.route("/go", status=302, headers={"Location": f"http://127.0.0.2:{server.port}/x"})
     server.route("/fine", status=302, headers={"Location": f"http://public.test:{server.port}/p"})

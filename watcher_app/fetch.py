@@ -29,13 +29,8 @@ import httpx
 
 from watcher_app import __version__
 from watcher_app.charset import decode_html  # noqa: F401 - re-exported: fetch.decode_html
-from watcher_app.netguard import (
-    AddressClass,
-    AddressRefused,
-    GuardedBackend,
-    classify,
-    is_loopback_host,
-)
+from watcher_app.connect import AddressRefused, GuardedBackend
+from watcher_app.netguard import AddressClass, classify, is_loopback_host
 
 _brotli: Any = None
 with contextlib.suppress(ImportError):

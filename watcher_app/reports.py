@@ -89,7 +89,7 @@ def diff_report(platform_id: str, doc_type: str, from_id: int | None, to_id: int
     if old is None:
         raise NotFound(f"{platform_id} / {doc_type}: version {new.id} is the first; "
                        "there is nothing to compare it with (use --from)")
-    from watcher_app.extract.normalize import strip_controls
+    from watcher_app.controls import strip_controls
 
     # Versions stored before extraction dropped control characters may still hold some; a
     # coloured diff goes to the terminal as it is, so they are taken out here.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from watcher_app.extract.normalize import UNSAFE_FOR_TERMINAL, strip_controls
+from watcher_app.controls import UNSAFE_FOR_TERMINAL, strip_controls
 
 
 class SafeStream:

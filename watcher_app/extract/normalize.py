@@ -19,23 +19,19 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
+# Re-exported: extraction and every output share one definition of what a terminal obeys.
+from watcher_app.controls import (  # noqa: F401
+    BIDI_CONTROLS,
+    CONTROLS,
+    UNSAFE_FOR_TERMINAL,
+    strip_controls,
+)
+
 # Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
 # zero-width space, soft hyphen, BOM, bidi marks, overrides and isolates): invisible to a
 # reader, so never a change, and the bidi ones can make text read backwards.
-BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff\u200e\u200f"
                               + BIDI_CONTROLS), None)
-# C0 and C1 control characters (ESC, BEL, CSI, OSC...) other than newline and tab: a terminal
-# obeys them. In stored text each becomes a space: like any other non-word character it
-# already separated words, so comparison keys stay what they were.
-CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-UNSAFE_FOR_TERMINAL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
-
-
-def strip_controls(text: str) -> str:
-    """``text`` without control characters (newline and tab kept) and bidi overrides and
-    isolates: safe to print on a terminal, whatever a page or a declaration put in it."""
-    return UNSAFE_FOR_TERMINAL.sub("", text) if UNSAFE_FOR_TERMINAL.search(text) else text
 SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 TYPOGRAPHIC = str.maketrans(
     {

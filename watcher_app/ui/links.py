@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QTextBrowser, QWidget
 
-from watcher_app.extract.normalize import strip_controls
+from watcher_app.controls import strip_controls
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSystemTrayIcon
 
 from watcher_app import APP_NAME
-from watcher_app.extract.normalize import strip_controls
+from watcher_app.controls import strip_controls
 from watcher_app.ui import links, theme
 
 

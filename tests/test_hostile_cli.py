@@ -234,3 +234,14 @@ def test_careless_input_gets_one_line(watched: Path, tmp_path: Path) -> None:
         assert out.returncode == code, (words, out.stderr)
         assert "Traceback" not in out.stderr and words in out.stderr, out.stderr
         assert_clean(out)
+
+
+@pytest.mark.skipif(not POSIX, reason="POSIX permissions")
+def test_a_shared_folder_given_as_data_folder_is_not_locked(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    (shared / "someone-elses.txt").write_text("x")
+    assert gw(shared, "watching").returncode == 0
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not ours alone: left as it is
+    assert stat.S_IMODE((shared / "watcher.sqlite3").stat().st_mode) == 0o600

@@ -164,14 +164,22 @@ def test_a_file_named_after_a_bundled_platform_needs_replace(tmp_path: Path,
     hijack.write_text(json.dumps({"name": "Anthropic", "terms": {
         "Privacy Policy": {"fetch": server.url("/p")}}}))
     home = tmp_path / "home"
+    assert gw(home, "watch", "anthropic").returncode == 0  # its history would be taken over
     refused = gw(home, "import", str(hijack))
     assert refused.returncode == 1
     assert "bundled platform" in refused.stderr and "--replace" in refused.stderr
     assert "hosts added: 127.0.0.1" in refused.stderr and "hosts removed:" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    assert json.loads(gw(home, "watching", "--json").stdout) == []
+    watching = json.loads(gw(home, "watching", "--json").stdout)
+    assert watching[0]["origin"] == "bundled"
     done = gw(home, "import", str(hijack), "--replace")
     assert done.returncode == 0 and "replaced the bundled platform" in done.stdout
+
+    # A database that never used the bundled id has nothing to lose: imported, with a note
+    # saying whose id it is (the replay tool and OTA users import such files).
+    fresh = gw(tmp_path / "fresh", "import", str(hijack))
+    assert fresh.returncode == 0 and "also the id of the bundled platform" in fresh.stderr
+    assert "hosts added: 127.0.0.1" in fresh.stderr
 
 
 def test_custom_platform_cannot_take_an_existing_id(db, server: LoopbackServer) -> None:

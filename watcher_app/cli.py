@@ -102,9 +102,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     db = _open(args)
     for path in args.files:
         platform, replaced = import_file(db, path, replace=args.replace)
-        if replaced is not None:
+        if replaced is not None and replaced.in_database:
             print(f"replaced {replaced.was} with {platform.id} ({platform.name}), watched: "
                   f"{replaced.summary()}")
+        elif replaced is not None:  # a bundled id this database never used: nothing lost
+            print(f"imported {platform.id} ({platform.name}), watched")
+            _note(f"note: {platform.id!r} is also the id of {replaced.was}; this database now "
+                  f"uses your file for it ({replaced.summary()})")
         else:
             print(f"imported {platform.id} ({platform.name}), watched")
         for note in address_notes(platform):

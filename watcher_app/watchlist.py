@@ -29,6 +29,7 @@ class Replacement:
 
     platform_id: str
     was: str  # "the bundled platform “Anthropic”" / "the imported platform “Acme”"
+    in_database: bool = True  # False: a bundled id this database has never used
     changes: list[str] = field(default_factory=list)
     dropped: list[tuple[int, str]] = field(default_factory=list)  # credentials (doc id, kind)
 
@@ -160,7 +161,8 @@ def replacement_for(spec: PlatformSpec) -> Replacement | None:
     else:
         assert bundled is not None
         kind, old_name, old = "bundled", bundled.name, bundled.to_declaration()
-    repl = Replacement(spec.id, f"the {kind} platform \u201c{old_name}\u201d")
+    repl = Replacement(spec.id, f"the {kind} platform \u201c{old_name}\u201d",
+                       in_database=existing is not None)
     before, after = _urls(old), _urls(spec.to_declaration())
     if spec.name != old_name:
         repl.changes.append(f"name \u201c{old_name}\u201d \u2192 \u201c{spec.name}\u201d")
@@ -225,16 +227,19 @@ def address_notes(platform: Platform) -> list[str]:
         return []
 
 
-def import_file(db: peewee.Database, path: str | Path, *, replace: bool = False
-                ) -> tuple[Platform, Replacement | None]:
-    """Add a platform from an OTA declaration file; it is watched. An id that exists (or is
-    bundled) is replaced only with ``replace``: otherwise ReplaceNeeded says what would change.
-    Credentials whose document moves to another origin are deleted."""
+def import_file(db: peewee.Database, path: str | Path, *, replace: bool = False,
+                strict: bool = False) -> tuple[Platform, Replacement | None]:
+    """Add a platform from an OTA declaration file; it is watched. An id this database holds
+    (with its history, maybe credentials) is replaced only with ``replace``: otherwise
+    ReplaceNeeded says what would change. A bundled id the database never used has nothing to
+    lose: it is imported, and the Replacement returned says what differs from the bundled one
+    (``strict``, the app's way: ask for that too). Credentials whose document moves to another
+    origin are deleted."""
     spec = load_declaration(path)
     _vet_addresses(spec)
     with db.atomic():
         repl = replacement_for(spec)
-        if repl is not None and not replace:
+        if repl is not None and not replace and (repl.in_database or strict):
             raise ReplaceNeeded(repl)
         _ensure_room(db, [spec.id])
         platform = _upsert(spec, "imported")
@@ -245,10 +250,10 @@ def import_file(db: peewee.Database, path: str | Path, *, replace: bool = False
     return platform, repl
 
 
-def import_declaration(db: peewee.Database, path: str | Path, *, replace: bool = False
-                       ) -> Platform:
+def import_declaration(db: peewee.Database, path: str | Path, *, replace: bool = False,
+                       strict: bool = False) -> Platform:
     """import_file without the replacement details."""
-    return import_file(db, path, replace=replace)[0]
+    return import_file(db, path, replace=replace, strict=strict)[0]
 
 
 def add_custom(db: peewee.Database, platform_id: str, declaration: dict) -> Platform:

@@ -59,12 +59,22 @@ def create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
 
 
+def _only_ours(folder: Path) -> bool:
+    """A folder holding nothing but this app's files (and not a shared, sticky one)."""
+    try:
+        if folder.stat().st_mode & stat.S_ISVTX:
+            return False
+        return all(child.name.startswith("watcher") for child in folder.iterdir())
+    except OSError:
+        return False
+
+
 def secure_data_folder(folder: Path) -> None:
     """The folder 0700 and the database, its WAL files and its backups 0600 (on creation and
     when an older release left them readable by everyone)."""
     if not _posix():
         return
-    if folder.resolve() != Path.home().resolve():  # a --data-dir of ~ is not ours to lock
+    if _only_ours(folder):  # a --data-dir of ~ or /tmp is not ours to lock
         make_private(folder, PRIVATE_DIR)
     for child in folder.glob("watcher*.sqlite3*"):
         if child.is_file() and not child.is_symlink():
@@ -88,6 +98,10 @@ class DatabaseUnusable(StoreError):
 
     def __str__(self) -> str:
         return f"cannot use the database {self.path}: {self.detail}"
+
+
+class DatabaseTooNew(DatabaseUnusable, RuntimeError):
+    """Written by a newer release (a RuntimeError too, as migrations.migrate raises it)."""
 
 
 class DatabaseCorrupt(StoreError):
@@ -232,10 +246,11 @@ def prepare_schema(path: Path) -> list[int]:
                 raise DatabaseCorrupt(path, f"SQLite's check says: {rows[0][0]}")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             backup_database(path, f"schema{version}")
-        try:
-            return migrations.migrate(conn)
-        except RuntimeError as exc:  # a newer schema than this release knows
-            raise DatabaseUnusable(path, str(exc)) from None
+        if version > migrations.LATEST:
+            raise DatabaseTooNew(path, f"its schema version {version} is newer than this app "
+                                       f"understands ({migrations.LATEST}); install a newer "
+                                       "Governance Watcher")
+        return migrations.migrate(conn)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         if is_corruption(exc) or isinstance(exc, UnicodeDecodeError):
             raise DatabaseCorrupt(path, _describe(exc)) from None

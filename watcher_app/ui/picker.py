@@ -251,7 +251,7 @@ def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None
         if not path:
             return None, ""
     try:
-        return import_declaration(db, path), ""
+        return import_declaration(db, path, strict=True), ""
     except ReplaceNeeded as exc:
         # An existing or bundled id: say what would change, and replace only on a yes.
         repl = exc.replacement

@@ -180,7 +180,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
         for platform, docs in sorted(by_platform.items()):
             db = open_database(tmp_path_factory.mktemp(platform))
             try:
-                add_custom(db, platform, _declaration(platform, server, docs))
+                # its own id: a bundled id is reserved for the bundled declaration
+                add_custom(db, f"{platform}-snapshot", _declaration(platform, server, docs))
                 monitor = Monitor(db, fetcher, confirm_delay_s=0, analyze=False)
                 for doc in Document.select():
                     result = monitor.check(doc)

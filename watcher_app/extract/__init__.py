@@ -57,7 +57,7 @@ def extract_document(
         data = body if isinstance(body, bytes) else body.encode("latin-1")
         return Extracted(lines=_pdf_lines(pdf_to_text(data)))
     if isinstance(body, bytes):
-        from watcher_app.fetch import decode_html
+        from watcher_app.charset import decode_html
 
         body = decode_html(body, charset)
     return extract_html(body, select, remove, base_url, filters)

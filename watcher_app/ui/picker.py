@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -30,9 +31,9 @@ from watcher_app.catalog import CatalogError, PlatformSpec, bundled_catalog, par
 from watcher_app.config import MAX_WATCHED_PLATFORMS
 from watcher_app.fetch import Fetcher
 from watcher_app.store.models import Platform
-from watcher_app.ui import theme
+from watcher_app.ui import links, theme
 from watcher_app.ui.custom_platform import CustomPlatformDialog
-from watcher_app.watchlist import WatchError, import_declaration, unwatch, watch
+from watcher_app.watchlist import ReplaceNeeded, WatchError, import_declaration, unwatch, watch
 
 LIMIT_MESSAGE = (f"You can watch at most {MAX_WATCHED_PLATFORMS} platforms. Untick one first "
                  "(its history is kept).")
@@ -84,7 +85,7 @@ class PickerDialog(QDialog):
         self.counter = QLabel()
         self.counter.setAccessibleName("Number of platforms selected")
         self.counter.setFont(theme.bold(self.counter.font()))
-        self.message = QLabel()
+        self.message = links.plain_label()  # may quote a declaration
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Picker message")
         self.message.setStyleSheet(theme.warning_style("high"))
@@ -142,12 +143,12 @@ class PickerDialog(QDialog):
             item.setCheckState(0, Qt.CheckState.Checked if spec.id in checked
                                else Qt.CheckState.Unchecked)
             item.setData(0, Qt.ItemDataRole.UserRole, spec.id)
-            item.setToolTip(0, f"id: {spec.id}")
-            item.setToolTip(1, "\n".join(names))
+            item.setToolTip(0, links.tooltip(f"id: {spec.id}"))
+            item.setToolTip(1, links.tooltip("\n".join(names)))
             for doc in docs:
                 child = QTreeWidgetItem([doc.type, doc.sources[0].url])
                 child.setFlags(child.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
-                child.setToolTip(1, "\n".join(s.url for s in doc.sources))
+                child.setToolTip(1, links.tooltip("\n".join(s.url for s in doc.sources)))
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
             self.items[spec.id] = item
@@ -250,6 +251,21 @@ def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None
         if not path:
             return None, ""
     try:
-        return import_declaration(db, path), ""
+        return import_declaration(db, path, strict=True), ""
+    except ReplaceNeeded as exc:
+        # An existing or bundled id: say what would change, and replace only on a yes.
+        repl = exc.replacement
+        answer = links.message(
+            parent, "question", "Replace a platform?",
+            f"This file would replace {repl.was} ({repl.platform_id}).\n\nWhat changes: "
+            f"{repl.summary()}.\n\nIts history is kept. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return None, ""
+        try:
+            return import_declaration(db, path, replace=True), ""
+        except (CatalogError, WatchError) as again:
+            return None, str(again)
     except (CatalogError, WatchError) as exc:
         return None, str(exc)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from watcher_app import APP_NAME, __version__
 from watcher_app.store.models import Setting
 from watcher_app.ui import queries, theme
+from watcher_app.ui.catalog_update import install_catalog_update
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.exports import install_export_menu
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self._actions()
         self.current_change_id: int | None = None
         self.export_actions = install_export_menu(self)
+        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text)
         self._wire()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)

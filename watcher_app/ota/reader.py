@@ -173,7 +173,8 @@ def read_archive(path: Path, *, source: str = "", verify: bool = True) -> Archiv
     with zf:
         try:
             infos = _check_archive(zf, verify)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+                zlib.error) as exc:
             if isinstance(exc, ArchiveError):
                 raise
             raise ArchiveError(f"the archive is corrupt ({exc})") from None

@@ -31,7 +31,7 @@ def test_picker_lists_every_service_with_its_origin(qtbot, db, data_dir: Path) -
     assert picker.origin_of("anthropic") == "bundled"
     assert picker.origin_of("threads") == "ota:pga"
     assert picker.origin_of("booking.com") == "ota:contrib"
-    labels = {picker.model.rows[picker.model.row_of[p]].origin_label
+    labels = {picker.rows[picker.row_of[p]].origin_label
               for p in ("threads", "booking.com", "anthropic")}
     assert labels == {"OTA pga", "OTA contrib", "Bundled"}
     picker.search.setText("threads")

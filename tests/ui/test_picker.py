@@ -25,8 +25,8 @@ def make_picker(qtbot, db, **kwargs) -> PickerDialog:  # noqa: ANN001
 
 def tick(picker: PickerDialog, pid: str) -> None:
     """Through the model, as a click on the check box does."""
-    index = picker.proxy.mapToSource(picker.index_of(pid))
-    picker.model.setData(index, Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    index = picker.index_of(pid)
+    picker.proxy.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
 
 
 def test_pick_platforms_and_refuse_the_eleventh(qtbot, db) -> None:  # noqa: ANN001

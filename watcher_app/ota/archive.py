@@ -62,8 +62,14 @@ def check_source_url(url: str) -> httpx.URL:
     return parsed
 
 
+def make_client(timeout_s: float = 30.0) -> httpx.Client:
+    """One client for a whole update: its TLS context is built once (~30 ms each)."""
+    timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 15.0))
+    return httpx.Client(timeout=timeout, follow_redirects=False)
+
+
 def download(url: str, dest: Path, *, etag: str | None = None,
-             last_modified: str | None = None, timeout_s: float = 30.0,
+             last_modified: str | None = None, client: httpx.Client | None = None,
              max_bytes: int = MAX_ARCHIVE_BYTES, deadline_s: float = 300.0) -> Download:
     """GET `url` into `dest` (created or truncated). On 304 `dest` is removed and
     `not_modified` is true. Raises DownloadError; `dest` never survives a failure."""
@@ -75,9 +81,10 @@ def download(url: str, dest: Path, *, etag: str | None = None,
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     until = time.monotonic() + deadline_s
-    timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 15.0))
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        with contextlib.ExitStack() as stack:
+            if client is None:
+                client = stack.enter_context(make_client())
             for _hop in range(MAX_REDIRECTS + 1):
                 with client.stream("GET", current, headers=headers) as response:
                     if response.status_code in _REDIRECTS:

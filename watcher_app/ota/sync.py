@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from watcher_app.ota.archive import MAX_ARCHIVE_BYTES, DownloadError, download
+import httpx
+
+from watcher_app.ota.archive import MAX_ARCHIVE_BYTES, DownloadError, download, make_client
 from watcher_app.ota.reader import ArchiveContents, ArchiveError, Skip, read_archive
 from watcher_app.ota.store import (
     CollectionRecord,
@@ -81,20 +83,26 @@ def update_catalog(data_dir: Path, sources: Sequence[str], *,
     folder = ota_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     results = []
-    for source in sources:
-        if not is_url(source):  # a local file: recorded by its full path
-            source = str(Path(source).expanduser().resolve())
-        if progress is not None:
-            progress(f"Reading {source}\u2026")
-        started = time.monotonic()
-        try:
-            result = _update_one(folder, source)
-        except (DownloadError, ArchiveError, OSError) as exc:
-            detail = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
-            result = UpdateResult(source, "failed", detail)
-        result.elapsed_s = time.monotonic() - started
-        results.append(result)
+    with make_client() as client:
+        for source in sources:
+            results.append(_update_source(folder, source, client, progress))
     return results
+
+
+def _update_source(folder: Path, source: str, client: httpx.Client,
+                   progress: Callable[[str], None] | None) -> UpdateResult:
+    if not is_url(source):  # a local file: recorded by its full path
+        source = str(Path(source).expanduser().resolve())
+    if progress is not None:
+        progress(f"Reading {source}\u2026")
+    started = time.monotonic()
+    try:
+        result = _update_one(folder, source, client)
+    except (DownloadError, ArchiveError, OSError) as exc:
+        detail = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+        result = UpdateResult(source, "failed", detail)
+    result.elapsed_s = time.monotonic() - started
+    return result
 
 
 def _previous(folder: Path, source: str) -> CollectionRecord | None:
@@ -108,13 +116,14 @@ def _previous(folder: Path, source: str) -> CollectionRecord | None:
     return None
 
 
-def _update_one(folder: Path, source: str) -> UpdateResult:
+def _update_one(folder: Path, source: str, client: httpx.Client) -> UpdateResult:
     previous = _previous(folder, source)
     tmp = temp_path(folder, ".zip")
     try:
         if is_url(source):
             got = download(source, tmp, etag=previous.etag if previous else None,
-                           last_modified=previous.last_modified if previous else None)
+                           last_modified=previous.last_modified if previous else None,
+                           client=client)
             if got.not_modified and previous is not None:
                 return _unchanged(folder, previous, source, "304 Not Modified")
             etag, modified, size = got.etag, got.last_modified, got.bytes

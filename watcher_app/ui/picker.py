@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import peewee
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -37,7 +38,7 @@ from watcher_app.ota.entries import catalog_entries
 from watcher_app.settings import load_settings
 from watcher_app.store.models import Platform
 from watcher_app.ui import theme
-from watcher_app.ui.catalog_model import CatalogFilter, CatalogModel, CatalogRow
+from watcher_app.ui.catalog_model import ID_ROLE, CatalogFilter, CatalogRow, build_model
 from watcher_app.ui.custom_platform import CustomPlatformDialog
 from watcher_app.watchlist import WatchError, import_declaration, unwatch, watch
 
@@ -93,7 +94,7 @@ class PickerDialog(QDialog):
             "Tick the platforms to watch (at most ten). Unticking keeps their history.")
         intro.setWordWrap(True)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search platforms and document types…")
+        self.search.setPlaceholderText("Search platforms, document types and origins…")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search the catalogue")
         search_label = QLabel("&Search:")
@@ -102,10 +103,16 @@ class PickerDialog(QDialog):
         self.tree.setAccessibleName("Catalogue of platforms")
         self.tree.setUniformRowHeights(True)  # lets the view skip measuring 400+ rows
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.model: CatalogModel | None = None
+        self.model: QStandardItemModel | None = None
         self.proxy: CatalogFilter | None = None
+        self.rows: list[CatalogRow] = []
+        self.row_of: dict[str, int] = {}
+        self.checked: set[str] = set()
+        self._updating = False
         # only spacing: colours stay the palette's (light and dark themes)
         self.tree.setStyleSheet("QTreeView::item { padding: 3px 0px; }")
+        self.sizes = QLabel()  # how many in the catalogue, and from where
+        self.sizes.setAccessibleName("Catalogue size")
         self.counter = QLabel()
         self.counter.setAccessibleName("Number of platforms selected")
         self.counter.setFont(theme.bold(self.counter.font()))
@@ -124,6 +131,7 @@ class PickerDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(search_label)
         top.addWidget(self.search, 1)
+        top.addWidget(self.sizes)
         bottom = QHBoxLayout()
         bottom.addWidget(self.custom_btn)
         bottom.addWidget(self.import_btn)
@@ -149,47 +157,57 @@ class PickerDialog(QDialog):
     def populate(self, checked: set[str] | None = None) -> None:
         if checked is None:
             checked = {p.id for p in Platform.select().where(Platform.watched == True)}  # noqa: E712
-        self.model = CatalogModel(catalogue_rows(self.db), checked, self._allow_check)
-        self.model.dataChanged.connect(self._checks_changed)
+        self.rows = catalogue_rows(self.db)
+        self.row_of = {row.id: i for i, row in enumerate(self.rows)}
+        self.checked = {pid for pid in checked if pid in self.row_of}
+        self.model = build_model(self.rows, self.checked)
+        self.model.itemChanged.connect(self._item_changed)
         self.proxy = CatalogFilter(self.model)
         self.tree.setModel(self.proxy)
         header = self.tree.header()
         header.resizeSection(0, 300)
         header.resizeSection(1, 120)
         self.proxy.set_text(self.search.text())
+        ota = sum(r.origin.startswith("ota:") for r in self.rows)
+        bundled = sum(r.origin == "bundled" for r in self.rows)
+        self.sizes.setText(f"{len(self.rows)} platforms: {bundled} bundled, {ota} from Open "
+                           f"Terms Archive" + ("" if ota else " (Watch › Update catalogue)"))
         self._update_counter()
 
     # --- what the tests and the screenshots drive, the same path as a click -----------------
 
-    def checked_ids(self) -> list[str]:
+    def _item(self, pid: str) -> QStandardItem:
         assert self.model is not None
-        return [r.id for r in self.model.rows if r.id in self.model.checked]
+        item = self.model.item(self.row_of[pid], 0)
+        assert item is not None
+        return item
+
+    def checked_ids(self) -> list[str]:
+        return [r.id for r in self.rows if r.id in self.checked]
 
     def is_checked(self, pid: str) -> bool:
-        return self.model is not None and pid in self.model.checked
+        return pid in self.checked
 
     def set_checked(self, pid: str, checked: bool) -> bool:
         """Tick or untick like a click would; False when the tick was refused."""
-        assert self.model is not None
-        return self.model.set_checked(pid, checked)
+        self._item(pid).setCheckState(Qt.CheckState.Checked if checked
+                                      else Qt.CheckState.Unchecked)
+        return (pid in self.checked) == checked
 
     def ids(self) -> list[str]:
-        assert self.model is not None
-        return [r.id for r in self.model.rows]
+        return [r.id for r in self.rows]
 
     def visible_ids(self) -> list[str]:
         assert self.proxy is not None
         return self.proxy.visible_ids()
 
     def origin_of(self, pid: str) -> str:
-        assert self.model is not None
-        return self.model.rows[self.model.row_of[pid]].origin
+        return self.rows[self.row_of[pid]].origin
 
     def index_of(self, pid: str) -> QModelIndex:
         """The view's index of a platform (invalid when filtered out)."""
-        assert self.model is not None and self.proxy is not None
-        source = self.model.index(self.model.row_of[pid], 0)
-        return self.proxy.mapFromSource(source)
+        assert self.proxy is not None
+        return self.proxy.mapFromSource(self._item(pid).index())
 
     def reveal(self, pid: str, *, expand: bool = False) -> None:
         index = self.index_of(pid)
@@ -207,15 +225,21 @@ class PickerDialog(QDialog):
         n = len(self.checked_ids())
         self.counter.setText(f"{n} / {MAX_WATCHED_PLATFORMS} selected")
 
-    def _allow_check(self, pid: str) -> bool:
-        assert self.model is not None
-        if len(self.model.checked) >= MAX_WATCHED_PLATFORMS:
-            self.message.setText(LIMIT_MESSAGE)  # the eleventh is refused at once
-            return False
-        return True
-
-    def _checks_changed(self, *_: object) -> None:
-        self.message.clear()  # an accepted tick or untick: the last refusal no longer applies
+    def _item_changed(self, item: QStandardItem) -> None:
+        if self._updating or item.parent() is not None or not item.isCheckable():
+            return
+        pid = str(item.data(ID_ROLE))
+        if item.checkState() == Qt.CheckState.Checked:
+            if pid not in self.checked and len(self.checked) >= MAX_WATCHED_PLATFORMS:
+                self._updating = True
+                item.setCheckState(Qt.CheckState.Unchecked)  # refuse the eleventh at once
+                self._updating = False
+                self.message.setText(LIMIT_MESSAGE)
+                return
+            self.checked.add(pid)
+        else:
+            self.checked.discard(pid)
+        self.message.clear()
         self._update_counter()
 
     # --- actions ------------------------------------------------------------------------------
@@ -262,7 +286,7 @@ class PickerDialog(QDialog):
     def _added(self, platform_id: str) -> None:
         checked = set(self.checked_ids()) | {platform_id}
         self.populate(checked)
-        if self.model is not None and platform_id in self.model.row_of:
+        if platform_id in self.row_of:
             self.reveal(platform_id)
         self.message.clear()
         self.changed.emit()

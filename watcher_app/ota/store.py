@@ -75,7 +75,7 @@ def sha256_file(path: Path) -> str:
 
 def temp_path(folder: Path, suffix: str) -> Path:
     """A fresh file in `folder` (same file system as the target: os.replace is atomic)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # like the data folder: 0700
     fd, name = tempfile.mkstemp(dir=folder, prefix=".part-", suffix=suffix)
     os.close(fd)
     return Path(name)

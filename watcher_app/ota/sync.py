@@ -81,7 +81,7 @@ def update_catalog(data_dir: Path, sources: Sequence[str], *,
                    progress: Callable[[str], None] | None = None) -> list[UpdateResult]:
     """Update the synced catalogue from each source; never raises for one source's failure."""
     folder = ota_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # like the data folder: 0700
     results = []
     with make_client() as client:
         for source in sources:

@@ -170,8 +170,10 @@ class PickerDialog(QDialog):
         self.proxy.set_text(self.search.text())
         ota = sum(r.origin.startswith("ota:") for r in self.rows)
         bundled = sum(r.origin == "bundled" for r in self.rows)
-        self.sizes.setText(f"{len(self.rows)} platforms: {bundled} bundled, {ota} from Open "
-                           f"Terms Archive" + ("" if ota else " (Watch › Update catalogue)"))
+        self.sizes.setText(
+            f"{len(self.rows)} platforms: {bundled} bundled, {ota} from Open Terms Archive"
+            if ota else f"{len(self.rows)} platforms (Watch › Update catalogue adds "
+                        "Open Terms Archive's)")
         self._update_counter()
 
     # --- what the tests and the screenshots drive, the same path as a click -----------------

@@ -267,7 +267,7 @@ def test_sigkill_during_checks_never_corrupts_the_history(tmp_path: Path,
                 result = monitor.check(doc)
                 assert result.status in ("first", "unchanged", "changed"), result
                 again = monitor.check(Document.get_by_id(doc.id))
-                assert again.status == "unchanged" and again.version is not None, again
+                assert again.status == "unchanged" and again.version_id is not None, again
     finally:
         db.close()
     assert not table_problems(data / DB_FILENAME)

@@ -42,19 +42,20 @@ def test_cookie_and_basic_auth_reach_the_server(db, server: LoopbackServer,
     add_custom(db, "acme", {"name": "Acme", "terms": {
         "Terms of Service": {"fetch": server.url("/members"), "select": "main"}}})
     doc = Document.get()
-    monitor = Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0)
-    assert monitor.check(doc).status == "error"  # 403 without the cookie
-    credentials.store(doc.id, "cookie", "session=abc")
-    credentials.store(doc.id, "basic", "ann:s3cret")
-    assert monitor.check(doc).status == "first"
-    assert seen[-1].headers["authorization"] == "Basic " + base64.b64encode(b"ann:s3cret").decode()
-    # the database knows which kinds exist, never the values
-    stored = str(Setting.get_by_id(credentials.SETTING_KEY).value)
-    assert "cookie" in stored and "session=abc" not in stored and "s3cret" not in stored
-    credentials.delete(doc.id, "cookie")
-    credentials.delete(doc.id, "basic")
-    assert credentials.headers_for(doc.id) == {}
-    assert monitor.check(doc).status == "error"
+    with Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0) as monitor:
+        assert monitor.check(doc).status == "error"  # 403 without the cookie
+        credentials.store(doc.id, "cookie", "session=abc")
+        credentials.store(doc.id, "basic", "ann:s3cret")
+        assert monitor.check(doc).status == "first"
+        basic = "Basic " + base64.b64encode(b"ann:s3cret").decode()
+        assert seen[-1].headers["authorization"] == basic
+        # the database knows which kinds exist, never the values
+        stored = str(Setting.get_by_id(credentials.SETTING_KEY).value)
+        assert "cookie" in stored and "session=abc" not in stored and "s3cret" not in stored
+        credentials.delete(doc.id, "cookie")
+        credentials.delete(doc.id, "basic")
+        assert credentials.headers_for(doc.id) == {}
+        assert monitor.check(doc).status == "error"
 
 
 def test_public_documents_never_touch_the_keyring(db, monkeypatch: pytest.MonkeyPatch) -> None:

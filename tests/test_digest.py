@@ -130,7 +130,7 @@ def test_failing_documents_and_unwatched_platforms(db) -> None:  # noqa: ANN001
     blocked = _document(acme, "Privacy Policy", last_outcome="blocked",
                         last_reason="a bot challenge page")
     _document(acme, "Terms of Service", last_outcome="error", last_reason="")
-    _document(acme, "Cookie Policy", last_outcome="unchanged")
+    _document(acme, "Cookie Policy", last_outcome="verified")
     _document(acme, "Community Guidelines", last_outcome="error", last_reason="x", active=False)
     hidden = _document(gone, "Terms of Service", last_outcome="blocked", last_reason="y")
     _change(hidden, days_ago=1, severity="high", effective="2025-05-20")

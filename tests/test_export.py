@@ -27,12 +27,12 @@ def history(db, server: LoopbackServer) -> Document:
     add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
         "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
     doc = Document.get()
-    monitor = Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0)
-    monitor.check(doc)
-    server.route("/p", (PAGES / "changed.html").read_bytes())
-    assert monitor.check(doc).status == "changed"
-    server.route("/p", b"oops", status=503)
-    monitor.check(doc)
+    with Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0) as monitor:
+        monitor.check(doc)
+        server.route("/p", (PAGES / "changed.html").read_bytes())
+        assert monitor.check(doc).status == "changed"
+        server.route("/p", b"oops", status=503)
+        monitor.check(doc)
     return doc
 
 

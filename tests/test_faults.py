@@ -74,14 +74,14 @@ def rig(db, server: LoopbackServer) -> Iterator[Rig]:
     first = monitor.check(doc)
     assert first.status == "first", first
     slept.clear()
-    yield Rig(server, doc.id, monitor, Version.get_by_id(first.version), slept)
+    yield Rig(server, doc.id, monitor, Version.get_by_id(first.version_id), slept)
     fetcher.close()
 
 
 def assert_nothing_stored(rig: Rig, result: CheckResult, outcome: str, *words: str) -> Check:
     """The fault was reported (outcome, specific reason) and the history is untouched."""
     assert result.status == outcome, result
-    assert result.version is None and result.change is None, result
+    assert result.version_id is None and result.change is None, result
     for word in words:
         assert word.lower() in result.reason.lower(), (word, result.reason)
     # human-readable: a sentence naming what went wrong, not a bare code or a traceback
@@ -105,20 +105,20 @@ def assert_polling_continues(rig: Rig) -> None:
     rig.server.handler("/privacy", lambda info: Route(body=BASE))
     result = rig.check()
     assert result.status == "unchanged", result
-    assert result.version == rig.first.id and result.reason == "verified: same text"
-    assert rig.doc.consecutive_failures == 0 and rig.doc.last_outcome == "unchanged"
+    assert result.version_id == rig.first.id and result.reason == "verified: same text"
+    assert rig.doc.consecutive_failures == 0 and rig.doc.last_outcome == "verified"
     assert Version.select().count() == 1 and Change.select().count() == 0
 
 
 def assert_verified_unchanged(rig: Rig, result: CheckResult) -> None:
     """A page that still shows the policy, however oddly served: verified, nothing new."""
     assert result.status == "unchanged", result
-    assert result.version == rig.first.id and result.sha256 == rig.first.sha256
+    assert result.version_id == rig.first.id and result.sha256 == rig.first.sha256
     assert result.reason == "verified: same text"
     assert Version.select().count() == 1 and Change.select().count() == 0
     assert Version.get_by_id(rig.first.id).current
     row = Check.select().order_by(Check.id.desc()).first()
-    assert (row.outcome, row.version_id) == ("unchanged", rig.first.id)
+    assert (row.outcome, row.version_id) == ("verified", rig.first.id)
     assert rig.doc.consecutive_failures == 0
 
 
@@ -397,7 +397,7 @@ def test_invalid_charset_label_with_non_ascii_text(rig: Rig) -> None:
     expected = Version.select().where(Version.current == True).get()  # noqa: E712
     rig.serve(accented, content_type="text/html; charset=utf-42")
     result = rig.check()
-    assert result.status == "unchanged" and result.version == expected.id, result
+    assert result.status == "unchanged" and result.version_id == expected.id, result
     assert "donn\u00e9es" in expected.text
 
 
@@ -503,7 +503,7 @@ def test_fault_on_the_confirming_fetch_records_nothing(rig: Rig) -> None:
                     Route(body=b"down", status=503)])
     rig.server.handler("/privacy", lambda info: next(answers))
     result = rig.check()
-    assert result.status == "unchanged" and result.version == rig.first.id, result
+    assert result.status == "unchanged" and result.version_id == rig.first.id, result
     assert "unconfirmed" in result.reason and "http-503" in result.reason, result.reason
     assert Version.select().count() == 1 and Change.select().count() == 0
     assert Version.get_by_id(rig.first.id).current

@@ -23,9 +23,9 @@ def setup(db, server: LoopbackServer):
     add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
         "Privacy Policy": {"fetch": server.url("/privacy"), "select": "main"}}})
     doc = Document.get()
-    monitor = Monitor(db, Fetcher(retries=0, timeout_s=2, sleep=lambda s: None),
-                      confirm_delay_s=0)
-    return server, doc, monitor
+    with Monitor(db, Fetcher(retries=0, timeout_s=2, sleep=lambda s: None),
+                 confirm_delay_s=0) as monitor:
+        yield server, doc, monitor
 
 
 def serve(server: LoopbackServer, name: str) -> None:
@@ -35,13 +35,13 @@ def serve(server: LoopbackServer, name: str) -> None:
 def test_first_then_noise_is_unchanged(setup) -> None:
     server, doc, monitor = setup
     first = monitor.check(doc)
-    assert first.status == "first" and first.version and first.sha256
+    assert first.status == "first" and first.version_id and first.sha256
     for variant in ("nonce", "uuid-link", "tracking-url", "utm-link", "invisible", "cfemail-key",
                     "no-placeholder"):
         serve(server, variant)
         result = monitor.check(Document.get_by_id(doc.id))
         assert result.status == "unchanged", (variant, result)
-        assert result.version == first.version
+        assert result.version_id == first.version_id
     assert Version.select().count() == 1
     assert Change.select().count() == 0
     assert Check.select().count() == 8
@@ -54,7 +54,7 @@ def test_punctuation_is_kept_silently(setup) -> None:
     serve(server, "punctuation")
     result = monitor.check(doc)
     assert result.status == "unchanged"
-    assert Version.get_by_id(result.version).kind == "noise"
+    assert Version.get_by_id(result.version_id).kind == "noise"
     assert Change.select().count() == 0
 
 
@@ -67,10 +67,10 @@ def test_real_change_is_confirmed_and_recorded(setup) -> None:
     assert result.status == "changed"
     assert server.hits("/privacy") - hits_before == 2  # the change was fetched twice
     change = Change.get_by_id(result.change)
-    assert change.from_version_id == first.version and change.to_version_id == result.version
+    assert change.from_version_id == first.version_id and change.to_version_id == result.version_id
     assert change.stats["lines_changed"] + change.stats["lines_added"] >= 1
     assert not change.read and not change.notified
-    assert "train" in Version.get_by_id(result.version).text
+    assert "train" in Version.get_by_id(result.version_id).text
 
 
 def test_unconfirmed_change_records_nothing(setup) -> None:
@@ -91,7 +91,7 @@ def test_flap_back_to_an_earlier_version(setup) -> None:
     serve(server, "base")
     back = monitor.check(doc)
     assert back.status == "unchanged" and "flap" in back.reason
-    assert back.version == first.version and Version.get_by_id(first.version).current
+    assert back.version_id == first.version_id and Version.get_by_id(first.version_id).current
     assert Change.select().count() == 1
 
 
@@ -108,8 +108,8 @@ def test_pages_that_are_not_the_policy_are_blocked(setup, fixture: str, words: s
     serve(server, fixture)
     result = monitor.check(doc)
     assert result.status == "blocked" and words in result.reason
-    assert result.version is None
-    assert Version.select().count() == 1 and Version.get_by_id(first.version).current
+    assert result.version_id is None
+    assert Version.select().count() == 1 and Version.get_by_id(first.version_id).current
     serve(server, "nonce")
     assert monitor.check(doc).status == "unchanged"
 
@@ -134,7 +134,7 @@ def test_errors_keep_the_version_and_count_failures(setup) -> None:
     serve(server, "base")
     assert monitor.check(Document.get_by_id(doc.id)).status == "unchanged"
     assert Document.get_by_id(doc.id).consecutive_failures == 0
-    assert Version.get_by_id(first.version).current
+    assert Version.get_by_id(first.version_id).current
 
 
 def test_conditional_get_304_counts_as_verified(setup) -> None:
@@ -149,7 +149,7 @@ def test_conditional_get_304_counts_as_verified(setup) -> None:
     server.handler("/privacy", conditional)
     first = monitor.check(doc)
     result = monitor.check(doc)
-    assert result.status == "unchanged" and result.version == first.version
+    assert result.status == "unchanged" and result.version_id == first.version_id
     assert server.requests[-1].headers.get("if-none-match") == '"v1"'
     assert Check.select().order_by(Check.id.desc()).first().http_status == 304
 
@@ -162,7 +162,7 @@ def test_new_extractor_is_a_technical_upgrade(setup, monkeypatch) -> None:
     assert result.status == "unchanged"
     upgrade = Check.select().where(Check.outcome == "upgrade").get()
     assert "technical upgrade" in upgrade.reason
-    assert Version.get_by_id(first.version).extractor_version == extract.EXTRACTOR_VERSION
+    assert Version.get_by_id(first.version_id).extractor_version == extract.EXTRACTOR_VERSION
     assert Change.select().count() == 0
 
 
@@ -175,7 +175,7 @@ def test_unconfirmed_collapse_is_blocked(setup) -> None:
     server.handler("/privacy", lambda info: Route(body=next(answers)))
     result = monitor.check(doc)
     assert result.status == "blocked" and "collapsed" in result.reason
-    assert Version.get_by_id(first.version).current and Version.select().count() == 1
+    assert Version.get_by_id(first.version_id).current and Version.select().count() == 1
 
 
 def test_retry_after_is_remembered_for_the_scheduler(setup) -> None:

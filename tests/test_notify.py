@@ -230,14 +230,14 @@ def test_failure_alert_once_per_streak(bus: str, db: peewee.Database) -> None:
             Document.id == doc.id).execute()
         return Document.get_by_id(doc.id)
 
-    Check.create(document=doc, outcome="unchanged", reason="verified")
+    Check.create(document=doc, outcome="verified", reason="verified")
     assert alerts.alert_failure(fail(2), "HTTP 403") is None  # below failure_alert_after
     alert = alerts.alert_failure(fail(1), "HTTP 403")
     assert alert is not None and alert.kind == "failure" and alert.channel == "tray"
     assert alert.title == "Anthropic — Usage Policy: 3 checks failed in a row"
     assert alerts.alert_failure(fail(1), "HTTP 403") is None  # same streak
     # recovery: a successful check, then a new streak alerts again
-    Check.create(document=doc, outcome="unchanged", reason="verified", started_at=utcnow())
+    Check.create(document=doc, outcome="verified", reason="verified", started_at=utcnow())
     Document.update(consecutive_failures=0).where(Document.id == doc.id).execute()
     assert alerts.alert_failure(fail(3), "timeout") is not None
     assert len(tray.shown) == 2
@@ -245,11 +245,11 @@ def test_failure_alert_once_per_streak(bus: str, db: peewee.Database) -> None:
 
 def test_stale_document_alert(bus: str, db: peewee.Database) -> None:
     doc = add_document()
-    Check.create(document=doc, outcome="unchanged", started_at=utcnow() - dt.timedelta(days=4))
+    Check.create(document=doc, outcome="verified", started_at=utcnow() - dt.timedelta(days=4))
     alert = center(bus, Recorder()).alert_failure(doc, "the page could not be verified")
     assert alert is not None and "not verified for 3 days" in alert.title
     fresh = add_document("openai")
-    Check.create(document=fresh, outcome="unchanged")
+    Check.create(document=fresh, outcome="verified")
     assert center(bus, Recorder()).alert_failure(fresh, "whatever") is None
     # the periodic sweep finds the stale one only, and only once
     Alert.delete().execute()

@@ -50,22 +50,25 @@ class FakeMonitor:
         self.fail: set[int] = set()
         self.started = threading.Condition()
 
+    def close(self) -> None:
+        pass
+
     def check(self, doc: Document) -> CheckResult:
         with self.started:
             self.calls.append(doc.id)
             self.started.notify_all()
         if doc.id in self.hang:
             self.release_hung.wait()
-            return CheckResult(doc.platform_id, doc.type, "unchanged")
+            return CheckResult(doc.platform_id, doc.type, "verified")
         if doc.id in self.gates:
             self.gates[doc.id].wait(WAIT_S)
         if doc.id in self.fail:
             raise ValueError("parser exploded")
         when = self.clock.utc()
-        Check.create(document=doc.id, started_at=when, outcome="unchanged", reason="verified")
-        Document.update(last_check_at=when, last_outcome="unchanged", consecutive_failures=0
+        Check.create(document=doc.id, started_at=when, outcome="verified", reason="verified")
+        Document.update(last_check_at=when, last_outcome="verified", consecutive_failures=0
                         ).where(Document.id == doc.id).execute()
-        return CheckResult(doc.platform_id, doc.type, "unchanged", reason="verified")
+        return CheckResult(doc.platform_id, doc.type, "verified", reason="verified")
 
     def wait_started(self, count: int) -> None:
         with self.started:
@@ -144,12 +147,12 @@ def test_jitter_spreads_documents_and_stays_within_bounds() -> None:
 
 
 def test_per_document_interval_override(db: peewee.Database, clock: FakeClock) -> None:
-    column = add_document("anthropic", last_check_at=ago(clock, 1), check_interval_s=2 * 3600)
-    mirror = add_document("openai", last_check_at=ago(clock, 1))
-    settings = Settings(jitter_s=0, per_document_interval={mirror.id: 3 * 3600})
+    own = add_document("anthropic", last_check_at=ago(clock, 1), check_interval_s=2 * 3600)
+    default = add_document("openai", last_check_at=ago(clock, 1))
+    settings = Settings(jitter_s=0, check_interval_s=3 * 3600)
     due = {doc.id: when for doc, when in due_documents(clock.utc(), settings)}
-    assert due[column.id] == clock.utc() + dt.timedelta(hours=1)
-    assert due[mirror.id] == clock.utc() + dt.timedelta(hours=2)
+    assert due[own.id] == clock.utc() + dt.timedelta(hours=1)
+    assert due[default.id] == clock.utc() + dt.timedelta(hours=2)
 
 
 def test_only_active_documents_of_watched_platforms(db: peewee.Database,

@@ -12,7 +12,13 @@ import pytest
 
 from tests.support.watch_db import add_document, fresh_database
 from watcher_app.config import DEFAULT_CHECK_INTERVAL_S, MIN_CHECK_INTERVAL_S
-from watcher_app.settings import Settings, SettingsError, load_settings, save_settings
+from watcher_app.settings import (
+    Settings,
+    SettingsError,
+    load_settings,
+    save_settings,
+    set_document_interval,
+)
 from watcher_app.store.models import Document, Setting
 
 
@@ -29,17 +35,15 @@ def test_defaults_when_nothing_is_stored(db: peewee.Database) -> None:
     assert s.check_interval_s == DEFAULT_CHECK_INTERVAL_S == 21600
     assert (s.jitter_s, s.paused, s.notify_threshold, s.quiet_hours) == (600, False, "all", None)
     assert (s.failure_alert_after, s.stale_alert_days) == (3, 3)
-    assert (s.start_at_login, s.start_minimised, s.notify_native, s.tray_hint_shown) == (
+    assert (s.start_at_login, s.start_minimized, s.notify_native, s.tray_hint_shown) == (
         False, True, True, False)
-    assert s.per_document_interval == {}
 
 
 def test_round_trip_keeps_types(db: peewee.Database) -> None:
-    doc = add_document()
     s = Settings(check_interval_s=3600, jitter_s=120, paused=True, notify_threshold="high",
                  quiet_hours=(22, 7), failure_alert_after=5, stale_alert_days=7,
-                 start_at_login=True, start_minimised=False, notify_native=False,
-                 tray_hint_shown=True, per_document_interval={doc.id: 7200},
+                 start_at_login=True, start_minimized=False, notify_native=False,
+                 tray_hint_shown=True,
                  ota_sources=("https://example.org/a-declarations/main.zip",),
                  ota_weekly_update=False, ota_last_attempt_at="2026-08-01T10:00:00+00:00",
                  ota_last_success_at="2026-07-25T10:00:00+00:00")
@@ -47,7 +51,6 @@ def test_round_trip_keeps_types(db: peewee.Database) -> None:
     loaded = load_settings()
     assert loaded == s
     assert loaded.quiet_hours == (22, 7) and isinstance(loaded.quiet_hours, tuple)
-    assert list(loaded.per_document_interval) == [doc.id]  # int keys, not JSON strings
     # one row per field
     assert {row.key for row in Setting.select()} == {f.name for f in dataclasses.fields(s)}
     save_settings(dataclasses.replace(s, quiet_hours=None))  # None is stored as "no row"
@@ -62,7 +65,6 @@ def test_round_trip_keeps_types(db: peewee.Database) -> None:
     ({"failure_alert_after": 0}, "at least one"),
     ({"stale_alert_days": 0}, "at least one day"),
     ({"jitter_s": -5}, "spread"),
-    ({"per_document_interval": {1: 60}}, "Document 1"),
     ({"check_interval_s": "often"}, "whole number"),
     ({"paused": "yes"}, "true or false"),
 ])
@@ -105,19 +107,18 @@ def test_out_of_range_stored_values_are_repaired(db: peewee.Database) -> None:
     assert s.paused is True  # unrelated choices survive the repair
 
 
-def test_per_document_interval_is_mirrored_and_the_column_wins(db: peewee.Database) -> None:
+def test_a_document_interval_has_one_home(db: peewee.Database) -> None:
     first, second = add_document("anthropic"), add_document("openai")
-    save_settings(Settings(per_document_interval={first.id: 3600, second.id: 7200}))
+    set_document_interval(first.id, 3600)
+    set_document_interval(second.id, 7200)
     assert Document.get_by_id(first.id).check_interval_s == 3600
-    assert Document.get_by_id(second.id).check_interval_s == 7200
-
-    save_settings(Settings(per_document_interval={second.id: 7200}))
-    assert Document.get_by_id(first.id).check_interval_s is None  # override removed
-
+    set_document_interval(first.id, None)
     s = load_settings()
     assert s.interval_for(Document.get_by_id(first.id)) == DEFAULT_CHECK_INTERVAL_S
-    Document.update(check_interval_s=1800).where(Document.id == second.id).execute()
-    assert s.interval_for(Document.get_by_id(second.id)) == 1800  # the column wins
+    assert s.interval_for(Document.get_by_id(second.id)) == 7200
+    with pytest.raises(SettingsError, match="15 minutes"):
+        set_document_interval(second.id, 60)
+    assert Document.get_by_id(second.id).check_interval_s == 7200  # refused: unchanged
 
 
 def test_interval_never_below_minimum_even_from_an_old_column(db: peewee.Database) -> None:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from watcher_app import APP_ID, APP_NAME
+from watcher_app.launch import own_command
 
 LABEL = "org.governance-watcher.app"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -22,9 +23,7 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 def launch_command() -> list[str]:
     """How to start the app at login, minimised to the tray."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "--minimized"]
-    return [sys.executable, "-m", "watcher_app", "--minimized"]
+    return own_command("--minimized")
 
 
 def xdg_autostart_file() -> Path:

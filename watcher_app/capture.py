@@ -11,15 +11,17 @@ import hashlib
 import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from watcher_app import credentials
 from watcher_app.extract import extract_document
 from watcher_app.extract.errors import PdfError
 from watcher_app.extract.normalize import text_words, words_sha256
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
+from watcher_app.outcomes import Code, Outcome
 from watcher_app.render import fetch_or_render, renderer_available
 from watcher_app.store.models import Document, Snapshot, utcnow
-from watcher_app.validate import validate_source
+from watcher_app.validate import Problem, validate_source
 
 BROWSER_HINT = (" This page is marked as needing a browser (JavaScript); install the renderer "
                 "with `pip install governance-watcher[browser]`.")
@@ -40,11 +42,12 @@ class Capture:
     sources: list[SourceCapture] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     links: list[dict[str, str]] = field(default_factory=list)
-    problem: tuple[str, str] | None = None  # (outcome, reason)
+    problem: Problem | None = None  # why this capture cannot be a version
     http_status: int | None = None
     retry_after_s: float | None = None  # what a 429/503 asked for
     raw_sha256: str | None = None
     fetched_at: dt.datetime = field(default_factory=utcnow)
+    detail: dict[str, Any] = field(default_factory=dict)  # stored with the check row
 
     # The comparison key is read several times per check (flap lookup, confirmation, the
     # stored key): computed once, after extraction has filled `lines`.
@@ -70,7 +73,8 @@ def _extract_into(cap: Capture, source: dict, body: bytes, content_type: str,
                                      charset=charset, base_url=final_url)
     except PdfError as exc:
         if cap.problem is None:
-            cap.problem = ("error", str(exc))  # PdfError says "unreadable PDF: …" itself
+            # PdfError says "unreadable PDF: …" itself
+            cap.problem = Problem(Outcome.ERROR, str(exc), Code.UNREADABLE)
         return
     raw_html = None if content_type == "application/pdf" else body.decode("utf-8", "replace")
     problem = validate_source(extracted, raw_html, requested_url=source["url"],
@@ -79,7 +83,7 @@ def _extract_into(cap: Capture, source: dict, body: bytes, content_type: str,
         where = f" ({source['url']})" if many else ""
         hint = (BROWSER_HINT if source.get("executeClientScripts") and not renderer_available()[0]
                 else "")
-        cap.problem = (problem.outcome, problem.reason + where + hint)
+        cap.problem = Problem(problem.outcome, problem.reason + where + hint, problem.code)
     cap.lines.extend(extracted.lines)
     cap.links.extend(extracted.links)
 
@@ -99,7 +103,7 @@ def capture_document(fetcher: Fetcher, doc: Document) -> Capture:
                 fetcher, source, etag=headers.get("etag"),
                 last_modified=headers.get("last-modified"), extra_headers=auth or None)
         except FetchError as exc:
-            cap.problem = ("error", f"{exc.reason}: {exc.detail}")
+            cap.problem = Problem(Outcome.ERROR, f"{exc.reason}: {exc.detail}", exc.reason)
             cap.http_status = exc.status
             cap.retry_after_s = getattr(exc, "retry_after_s", None)
             return cap

@@ -10,10 +10,18 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from watcher_app import APP_NAME, __version__
 from watcher_app.catalog import CatalogError
+from watcher_app.outcomes import Outcome
+
+if TYPE_CHECKING:
+    import peewee
+
+    from watcher_app.check_result import CheckResult
+    from watcher_app.monitor import Monitor
+    from watcher_app.store.models import Document
 
 
 def _print_json(data: Any) -> None:
@@ -21,7 +29,7 @@ def _print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _open(args: argparse.Namespace):  # -> peewee.Database
+def _open(args: argparse.Namespace) -> peewee.Database:
     from watcher_app.config import data_dir
     from watcher_app.store.db import open_database
 
@@ -162,14 +170,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         _print_json([r.to_json() for r in results])
         return 0
     for r in results:
-        extra = f" [{r.severity}] {r.summary}" if r.status == "changed" and r.severity else ""
+        extra = (f" [{r.severity}] {r.summary}" if r.outcome is Outcome.CHANGED and r.severity
+                 else "")
         print(f"{r.platform:20s} {r.document:28s} {r.status:9s} {r.reason}{extra}")
     return 0
 
 
-def _guarded(monitor, doc):  # -> CheckResult
+def _guarded(monitor: Monitor, doc: Document) -> CheckResult:
     """One document's unexpected failure is recorded as its error, never stops the others."""
-    from watcher_app.monitor import record_error
+    from watcher_app.recorder import record_error
 
     try:
         return monitor.check(doc)

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 import peewee
 
+from watcher_app.outcomes import Outcome
 from watcher_app.store.models import Change, Document, Platform
 
 SEVERITIES = ("high", "medium", "low")
 UNRATED = "unrated"  # a change whose analysis failed or did not run
 UPCOMING_DAYS = 14  # changes taking effect within this many days are listed as upcoming
-FAILING_OUTCOMES = ("blocked", "error")
+FAILING_OUTCOMES = (str(Outcome.BLOCKED), str(Outcome.ERROR))
 
 
 @dataclass(frozen=True)

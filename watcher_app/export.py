@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from watcher_app import APP_NAME, __version__
+from watcher_app.outcomes import Outcome
 from watcher_app.reports import NotFound, find_document
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
 
@@ -67,7 +68,7 @@ def timeline_rows(doc: Document) -> list[dict[str, Any]]:
     changes = {c.to_version_id: c for c in Change.select().where(Change.document == doc)}
     rows = []
     for check in Check.select().where(Check.document == doc).order_by(Check.started_at, Check.id):
-        change = changes.get(check.version_id) if check.outcome == "changed" else None
+        change = changes.get(check.version_id) if check.outcome == Outcome.CHANGED else None
         rows.append({
             "checked_at": _stamp(check.started_at), "outcome": check.outcome,
             "reason": check.reason, "http_status": check.http_status,

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from watcher_app.monitor import CheckResult
+from watcher_app.check_result import CheckResult, ContractError
+from watcher_app.launch import own_command
+from watcher_app.outcomes import Code, Outcome
+from watcher_app.recorder import result_for
 from watcher_app.store.models import Document
-
-
-def own_command() -> list[str]:
-    """How to run this app's command line: the frozen executable, or this Python."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "watcher_app"]
 
 
 class ChildProcessMonitor:
@@ -36,16 +31,31 @@ class ChildProcessMonitor:
         self.confirm_delay_s = confirm_delay_s
         self.timeout_s = timeout_s
 
+    def close(self) -> None:
+        """Nothing to release: each check is its own process."""
+
     def check(self, doc: Document) -> CheckResult:
-        cmd = [*own_command(), "--data-dir", str(self.data_dir), "check-document", str(doc.id),
-               "--confirm-delay", f"{self.confirm_delay_s:g}"]
+        cmd = own_command("--data-dir", str(self.data_dir), "check-document", str(doc.id),
+                          "--confirm-delay", f"{self.confirm_delay_s:g}")
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout_s,
                                  stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:  # the child is killed; the check recorded nothing
-            return CheckResult(doc.platform_id, doc.type, "error",
-                               reason=f"check did not finish within {self.timeout_s:g} s")
+            return self._unrecorded(doc, Code.HUNG, "check did not finish within "
+                                    f"{self.timeout_s:g} s (the check process was stopped)")
         if out.returncode != 0:
             tail = (out.stderr.strip().splitlines() or ["no output"])[-1][:300]
-            raise RuntimeError(f"the check process failed ({out.returncode}): {tail}")
-        return CheckResult(**json.loads(out.stdout))
+            return self._unrecorded(doc, Code.CHILD_FAILED,
+                                    f"the check process failed ({out.returncode}): {tail}")
+        try:
+            return CheckResult.from_json(json.loads(out.stdout))
+        except (ValueError, ContractError) as exc:
+            return self._unrecorded(doc, Code.CHILD_FAILED,
+                                    f"the check process answered something unreadable: {exc}")
+
+    @staticmethod
+    def _unrecorded(doc: Document, code: str, reason: str) -> CheckResult:
+        """A failure the child could not write down: the scheduler records it (settle)."""
+        result = result_for(doc, Outcome.ERROR, code, reason)
+        result.recorded = False
+        return result

@@ -23,6 +23,8 @@ from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 
 from watcher_app import APP_ID, APP_NAME
+from watcher_app.check_result import CheckResult
+from watcher_app.outcomes import Outcome
 from watcher_app.settings import load_settings
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, utcnow
 from watcher_app.watchlist import active_documents
@@ -35,7 +37,8 @@ NOTIFICATIONS = DBusAddress("/org/freedesktop/Notifications",
 URGENCY_LEVELS = {"low": 0, "normal": 1, "critical": 2}  # the spec's byte values
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 THRESHOLD_RANK = {"all": 0, "medium": 1, "high": 2}
-SUCCESS_OUTCOMES = ("first", "unchanged", "changed", "upgrade")
+# a check that read the page: it ends a run of failures (and a failure alert)
+SUCCESS_OUTCOMES = tuple(str(o) for o in Outcome if not o.failed and o is not Outcome.SKIPPED)
 
 
 class Notifier(Protocol):
@@ -293,18 +296,18 @@ class AlertCenter:
         body = " · ".join(parts) or "Every watched document was verified unchanged."
         return self._deliver("digest", digest.title(), body, "low")
 
-    def handle_result(self, document_id: int, result: object) -> list[Alert]:
+    def handle_result(self, document_id: int, result: CheckResult) -> list[Alert]:
         """Convenience for wiring `CheckScheduler.on_check_finished`: alert the change a check
         found, or a failure streak it extended."""
         alerts: list[Alert] = []
-        change_id = getattr(result, "change", None)
+        change_id = result.change
         if change_id is not None:
             change = Change.get_or_none(Change.id == change_id)
             if change is not None:
                 alerts.append(self.alert_change(change))
-        if getattr(result, "status", "") in ("blocked", "error"):
+        if result.outcome.failed:
             doc = Document.get_or_none(Document.id == document_id)
-            failure = self.alert_failure(doc, getattr(result, "reason", "")) if doc else None
+            failure = self.alert_failure(doc, result.reason) if doc else None
             if failure is not None:
                 alerts.append(failure)
         return alerts

@@ -21,7 +21,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +31,8 @@ from urllib.parse import urlsplit
 
 from watcher_app.extract import extract_document
 from watcher_app.fetch import Fetcher, FetchError, FetchResult
+from watcher_app.launch import WEBRENDER_FLAG, own_command
+from watcher_app.outcomes import BROWSER_CANNOT_HELP, Outcome
 from watcher_app.validate import validate_source
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,6 @@ RENDER_ENV = "GOVERNANCE_WATCHER_RENDER"
 # (some hosts send nothing to clients they take for bots).
 RENDER_ON_ERRORS = frozenset({"http-403"})
 RENDER_ON_ERRORS_JS = RENDER_ON_ERRORS | {"http-503", "empty"}
-# "blocked" verdicts a browser cannot fix, for sources not marked executeClientScripts.
-CANNOT_HELP = ("redirected to a login page", "login wall", "not found", "server error page",
-               "the PDF has no text layer")
 # One Chromium at a time: each costs a few hundred MB, and checks are not urgent.
 _SLOTS = threading.BoundedSemaphore(1)
 _OFF = ("0", "off", "no", "false")
@@ -137,10 +135,7 @@ def render_page(url: str, *, timeout_s: float = 30.0, user_agent: str | None = N
     usable, why = renderer_available()
     if not usable:
         raise RenderError("renderer-unavailable", why)
-    if getattr(sys, "frozen", False):  # no `-m` in a frozen app: scripts/frozen_entry.py
-        cmd = [sys.executable, "--webrender", "--timeout", f"{timeout_s:g}"]
-    else:
-        cmd = [sys.executable, "-m", "watcher_app.ui.webrender", "--timeout", f"{timeout_s:g}"]
+    cmd = own_command(WEBRENDER_FLAG, "--timeout", f"{timeout_s:g}")
     if user_agent:
         cmd += ["--user-agent", user_agent]
     if wait_selector:
@@ -220,9 +215,10 @@ def _blocked_reason(source: Mapping[str, Any], fetched: FetchResult) -> str | No
                                  charset=fetched.charset, base_url=fetched.url)
     problem = validate_source(extracted, fetched.body.decode("utf-8", "replace"),
                               requested_url=source["url"], final_url=fetched.url)
-    if problem is None or problem.outcome != "blocked":
+    if problem is None or problem.outcome is not Outcome.BLOCKED:
         return None
-    if not source.get("executeClientScripts") and problem.reason.startswith(CANNOT_HELP):
+    # a login wall, a soft 404…: a browser cannot help, unless the page is declared to need one
+    if not source.get("executeClientScripts") and problem.code in BROWSER_CANNOT_HELP:
         return None
     return problem.reason
 

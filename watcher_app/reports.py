@@ -8,7 +8,9 @@ from typing import Any
 
 import peewee
 
+from watcher_app.outcomes import Outcome
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
+from watcher_app.store.versions import numbers_of, version_by_number, version_number
 
 
 class NotFound(LookupError):
@@ -27,15 +29,19 @@ def find_document(platform_id: str, doc_type: str) -> Document:
     raise NotFound(f"{platform_id} has no document {doc_type!r} (it has: {known})")
 
 
-def find_version(platform_id: str, doc_type: str, version_id: int | None = None) -> Version:
+def find_version(platform_id: str, doc_type: str, number: int | None = None) -> Version:
+    """Version `number` (v1 is the oldest) of a document, or its current version."""
     doc = find_document(platform_id, doc_type)
-    query = Version.select().where(Version.document == doc)
-    if version_id is not None:
-        version = query.where(Version.id == version_id).first()
+    if number is not None:
+        version = version_by_number(doc.id, number)
     else:
-        version = query.where(Version.current == True).order_by(Version.id.desc()).first()  # noqa: E712
+        version = (Version.select().where((Version.document == doc)
+                                          & (Version.current == True))  # noqa: E712
+                   .order_by(Version.id.desc()).first())
     if version is None:
-        what = f"version {version_id}" if version_id is not None else "any version yet"
+        count = Version.select().where(Version.document == doc).count()
+        what = (f"version {number} (it has v1–v{count})" if number is not None and count
+                else "any version yet")
         raise NotFound(f"{platform_id} / {doc.type} has no {what}")
     return version
 
@@ -58,20 +64,25 @@ def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any
     if doc_type:
         docs = [find_document(platform_id, doc_type)]
     changes = {c.to_version_id: c for c in Change.select().where(Change.document.in_(docs))}
+    numbers: dict[int, int] = {}
+    for doc in docs:
+        numbers.update(numbers_of(doc.id))
     rows = []
     checks = (Check.select(Check, Document).join(Document)
               .where(Check.document.in_(docs)).order_by(Check.started_at.desc(), Check.id.desc()))
     for check in checks:
-        change = changes.get(check.version_id) if check.outcome == "changed" else None
+        change = changes.get(check.version_id) if check.outcome == Outcome.CHANGED else None
         rows.append({
             "at": check.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             "document": check.document.type,
             "outcome": check.outcome,
-            "version": check.version_id,
+            "code": check.code,
+            "version": numbers.get(check.version_id) if check.version_id else None,
             "reason": check.reason,
             "http_status": check.http_status,
             "change": None if change is None else {
-                "id": change.id, "from": change.from_version_id, "to": change.to_version_id,
+                "id": change.id, "from": numbers.get(change.from_version_id),
+                "to": numbers.get(change.to_version_id),
                 "severity": change.severity, "categories": change.categories,
                 "summary": change.summary, "stats": change.stats,
             },
@@ -79,27 +90,30 @@ def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any
     return rows
 
 
-def diff_report(platform_id: str, doc_type: str, from_id: int | None, to_id: int | None,
-                fmt: str, *, color: bool = False) -> str:
+def diff_report(platform_id: str, doc_type: str, from_number: int | None,
+                to_number: int | None, fmt: str, *, color: bool = False) -> str:
     from watcher_app.diff import diff_texts
     from watcher_app.diff_render import render_html, render_json, render_text
 
-    new = find_version(platform_id, doc_type, to_id)
-    old = find_version(platform_id, doc_type, from_id) if from_id else previous_version(new)
+    new = find_version(platform_id, doc_type, to_number)
+    old = (find_version(platform_id, doc_type, from_number) if from_number
+           else previous_version(new))
+    n_new = version_number(new)
     if old is None:
-        raise NotFound(f"{platform_id} / {doc_type}: version {new.id} is the first; "
+        raise NotFound(f"{platform_id} / {doc_type}: version {n_new} is the first; "
                        "there is nothing to compare it with (use --from)")
+    n_old = version_number(old)
     result = diff_texts(old.text, new.text)
     if fmt == "json":
         import json
 
-        payload = {"from": old.id, "to": new.id, **render_json(result)}
+        payload = {"from": n_old, "to": n_new, **render_json(result)}
         return json.dumps(payload, ensure_ascii=False, indent=1)
     if fmt == "html":
-        return render_html(result, old_title=f"v{old.id} · {old.first_seen:%Y-%m-%d %H:%M}",
-                           new_title=f"v{new.id} · {new.first_seen:%Y-%m-%d %H:%M}")
-    header = (f"{platform_id} / {new.document.type}: v{old.id} ({old.first_seen:%Y-%m-%d}) → "
-              f"v{new.id} ({new.first_seen:%Y-%m-%d})\n")
+        return render_html(result, old_title=f"v{n_old} · {old.first_seen:%Y-%m-%d %H:%M}",
+                           new_title=f"v{n_new} · {new.first_seen:%Y-%m-%d %H:%M}")
+    header = (f"{platform_id} / {new.document.type}: v{n_old} ({old.first_seen:%Y-%m-%d}) → "
+              f"v{n_new} ({new.first_seen:%Y-%m-%d})\n")
     return header + render_text(result, color=color)
 
 

@@ -21,12 +21,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import peewee
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from watcher_app.monitor import CheckResult, Monitor, record_error
+from watcher_app.check_result import CheckResult
+from watcher_app.outcomes import Code, Outcome
+from watcher_app.recorder import result_for, settle
 from watcher_app.settings import Settings, load_settings, save_settings
 from watcher_app.store.models import Document, Platform
 from watcher_app.watchlist import active_documents
@@ -79,6 +81,15 @@ def due_documents(now: dt.datetime, settings: Settings) -> list[tuple[Document, 
     return planned
 
 
+class CheckRunner(Protocol):
+    """What the scheduler needs of a monitor: the in-process Monitor and the desktop app's
+    ChildProcessMonitor both are one."""
+
+    def check(self, doc: Document) -> CheckResult: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class _Job:
     doc_id: int
@@ -86,7 +97,7 @@ class _Job:
 
 
 class CheckScheduler:
-    def __init__(self, db: peewee.Database, monitor_factory: Callable[[], Monitor], *,
+    def __init__(self, db: peewee.Database, monitor_factory: Callable[[], CheckRunner], *,
                  clock: Callable[[], float] = time.time, startup_delay_s: float = 30.0,
                  watchdog_s: float = 300.0, tick_s: float = 60.0) -> None:
         self.db = db
@@ -110,7 +121,7 @@ class CheckScheduler:
         self._plan_lock = threading.Lock()
         self._hold_until = 0.0  # monotonic time before which background checks wait
         self._last_wall = self._last_mono = 0.0
-        self._monitor: Monitor | None = None
+        self._monitor: CheckRunner | None = None
         self._worker: threading.Thread | None = None
         self._aps: BackgroundScheduler | None = None
 
@@ -155,6 +166,9 @@ class CheckScheduler:
         if wait and self._worker is not None:
             self._worker.join(timeout=self.watchdog_s + 5)
         self._worker = None
+        monitor, self._monitor = self._monitor, None
+        if monitor is not None and self._running is None:
+            monitor.close()  # its connections; a check still running keeps it (quit path)
 
     # --- planning -----------------------------------------------------------------------
 
@@ -320,6 +334,9 @@ class CheckScheduler:
         return True
 
     def _check_with_watchdog(self, doc: Document) -> CheckResult:
+        """Every way a check can end comes out as a result that is recorded exactly once:
+        the monitor records its own, and a failure it could not record (a child process that
+        was killed, an exception, a hung thread) is recorded here through the one recorder."""
         started, clock = self._now(), time.monotonic()
         box: dict[str, Any] = {}
         try:
@@ -337,18 +354,20 @@ class CheckScheduler:
             self._monitor = None  # the hung one may hold a fetcher connection: start afresh
             reason = f"check hung for {self.watchdog_s:g} s (watchdog)"
             log.warning("document %s: %s; moving on", doc.id, reason)
+            code: str = Code.HUNG
         elif "error" in box:
             exc = box["error"]
             reason = f"internal error: {type(exc).__name__}: {exc}"
             log.error("the check of document %s raised", doc.id, exc_info=exc)
+            code = Code.INTERNAL
         else:
-            return box["result"]
+            return self._settle(doc, box["result"], started)
         duration = time.monotonic() - clock
-        self._record_error(doc, started, duration, reason)
-        return CheckResult(doc.platform_id, doc.type, "error", reason=reason,
-                           duration_s=round(duration, 3))
+        failed = result_for(doc, Outcome.ERROR, code, reason, duration_s=duration)
+        failed.recorded = False
+        return self._settle(doc, failed, started)
 
-    def _guarded_check(self, monitor: Monitor, doc: Document, box: dict[str, Any]) -> None:
+    def _guarded_check(self, monitor: CheckRunner, doc: Document, box: dict[str, Any]) -> None:
         """The body of a check thread: the result or the exception goes into `box`."""
         try:
             box["result"] = monitor.check(doc)
@@ -362,12 +381,13 @@ class CheckScheduler:
             if box.get("abandoned"):
                 log.warning("the abandoned check of document %s ended after all", doc.id)
 
-    def _record_error(self, doc: Document, started: dt.datetime, duration_s: float,
-                      reason: str) -> None:
+    def _settle(self, doc: Document, result: CheckResult, started: dt.datetime
+                ) -> CheckResult:
         try:
-            record_error(self.db, doc, reason, started=started, duration_s=duration_s)
+            return settle(self.db, doc, result, started=started)
         except peewee.PeeweeException:
             log.exception("could not record the failed check of document %s", doc.id)
+            return result
 
     @staticmethod
     def _emit(callback: Callable[..., Any] | None, *args: Any) -> None:

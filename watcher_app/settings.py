@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from watcher_app.config import DEFAULT_CHECK_INTERVAL_S, MIN_CHECK_INTERVAL_S
@@ -38,11 +38,9 @@ class Settings:
     failure_alert_after: int = 3  # consecutive failed checks
     stale_alert_days: int = 3  # days without a successful check
     start_at_login: bool = False
-    start_minimised: bool = True
+    start_minimized: bool = True
     notify_native: bool = True
     tray_hint_shown: bool = False
-    # document id → seconds; mirrored in Document.check_interval_s, which wins when they differ
-    per_document_interval: dict[int, int] = field(default_factory=dict)
     # Catalogue updates from Open Terms Archive: the declaration archives read (earlier wins a
     # tie), the weekly background update, and when it last ran (ISO UTC; see ota/sync.py)
     ota_sources: tuple[str, ...] = DEFAULT_OTA_SOURCES
@@ -51,10 +49,10 @@ class Settings:
     ota_last_success_at: str | None = None
 
     def interval_for(self, doc: Document) -> int:
-        """The check interval of one document: its own column, then the mirror, then the
-        global setting. Never below the minimum, whatever an old database holds."""
-        chosen = (doc.check_interval_s or self.per_document_interval.get(doc.id)
-                  or self.check_interval_s)
+        """The check interval of one document: its own (Document.check_interval_s, the one
+        home of a per-document interval), else the global setting. Never below the minimum,
+        whatever an old database holds."""
+        chosen = doc.check_interval_s or self.check_interval_s
         return max(int(chosen), MIN_CHECK_INTERVAL_S)
 
     def in_quiet_hours(self, when: dt.datetime) -> bool:
@@ -78,7 +76,7 @@ def _coerce(name: str, raw: Any) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
             raise TypeError(f"{name} must be a whole number")
         return int(raw)
-    if name in {"paused", "start_at_login", "start_minimised", "notify_native",
+    if name in {"paused", "start_at_login", "start_minimized", "notify_native",
                 "tray_hint_shown", "ota_weekly_update"}:
         if not isinstance(raw, bool):
             raise TypeError(f"{name} must be true or false")
@@ -106,11 +104,6 @@ def _coerce(name: str, raw: Any) -> Any:
             raise TypeError(f"{name} must be a date")
         dt.datetime.fromisoformat(raw)  # ValueError when it is not one
         return raw
-    if name == "per_document_interval":
-        if not isinstance(raw, dict):
-            raise TypeError("per_document_interval must be a mapping")
-        # JSON object keys are always strings; document ids are ints
-        return {int(k): int(v) for k, v in raw.items()}
     raise KeyError(name)
 
 
@@ -118,8 +111,8 @@ def _validate(s: Settings) -> None:
     """Raise SettingsError with a sentence for the user when a value cannot be saved."""
     minimum_min = MIN_CHECK_INTERVAL_S // 60
     for name in ("check_interval_s", "jitter_s", "failure_alert_after", "stale_alert_days",
-                 "quiet_hours", "per_document_interval", "notify_threshold", "ota_sources",
-                 "ota_last_attempt_at", "ota_last_success_at"):
+                 "quiet_hours", "notify_threshold", "ota_sources", "ota_last_attempt_at",
+                 "ota_last_success_at"):
         try:
             setattr(s, name, _coerce(name, getattr(s, name)))
         except (TypeError, ValueError, KeyError) as exc:
@@ -140,11 +133,7 @@ def _validate(s: Settings) -> None:
         raise SettingsError("Alert after at least one failed check.")
     if s.stale_alert_days < 1:
         raise SettingsError("The 'not verified' alert needs at least one day.")
-    for doc_id, seconds in s.per_document_interval.items():
-        if seconds < MIN_CHECK_INTERVAL_S:
-            raise SettingsError(
-                f"Document {doc_id}: checks can run at most every {minimum_min} minutes.")
-    for name in ("paused", "start_at_login", "start_minimised", "notify_native",
+    for name in ("paused", "start_at_login", "start_minimized", "notify_native",
                  "tray_hint_shown", "ota_weekly_update"):
         if not isinstance(getattr(s, name), bool):
             raise SettingsError(f"Invalid setting: {name} must be true or false.")
@@ -192,27 +181,23 @@ def _repair(s: Settings) -> Settings:
         s.quiet_hours = None
     s.failure_alert_after = max(s.failure_alert_after, 1)
     s.stale_alert_days = max(s.stale_alert_days, 1)
-    s.per_document_interval = {k: max(v, MIN_CHECK_INTERVAL_S)
-                               for k, v in s.per_document_interval.items()}
     from watcher_app.ota.archive import DownloadError, check_source_url
 
     kept = []
     for url in s.ota_sources:
         try:
-            kept.append(str(check_source_url(url)) and url)
+            check_source_url(url)
         except DownloadError:
             continue
+        kept.append(url)
     s.ota_sources = tuple(kept)
     return s
 
 
 def save_settings(s: Settings) -> None:
-    """Validate and store every field in one transaction (all or nothing). The per-document
-    intervals are mirrored into Document.check_interval_s in the same transaction."""
+    """Validate and store every field in one transaction (all or nothing)."""
     _validate(s)
     with database_proxy.atomic():
-        previous = Setting.get_or_none(Setting.key == "per_document_interval")
-        old_overrides = _coerce("per_document_interval", previous.value) if previous else {}
         values = {f.name: _to_json(getattr(s, f.name)) for f in fields(Settings)}
         # The value column is NOT NULL (JSONField stores None as NULL): "no value" is stored
         # as no row, which loads back as the field's default, None.
@@ -220,10 +205,18 @@ def save_settings(s: Settings) -> None:
         Setting.delete().where(Setting.key.in_(empty)).execute()
         rows = [{"key": k, "value": v} for k, v in values.items() if v is not None]
         Setting.insert_many(rows).on_conflict_replace().execute()
-        for doc_id in set(old_overrides) - set(s.per_document_interval):
-            Document.update(check_interval_s=None).where(Document.id == doc_id).execute()
-        for doc_id, seconds in s.per_document_interval.items():
-            Document.update(check_interval_s=seconds).where(Document.id == doc_id).execute()
+
+
+def set_document_interval(document_id: int, seconds: int | None) -> None:
+    """A document's own check interval (None: follow the global setting)."""
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)):
+        raise SettingsError("Invalid setting: an interval is a whole number of seconds.")
+    if seconds is not None and seconds < MIN_CHECK_INTERVAL_S:
+        raise SettingsError(
+            f"Checks can run at most every {MIN_CHECK_INTERVAL_S // 60} minutes, to stay "
+            "polite to the platforms' servers; choose a longer interval.")
+    with database_proxy.atomic():
+        Document.update(check_interval_s=seconds).where(Document.id == document_id).execute()
 
 
 def _to_json(value: Any) -> Any:

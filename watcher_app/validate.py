@@ -14,6 +14,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from watcher_app.extract import Extracted
 from watcher_app.extract.normalize import clean_line, text_words
+from watcher_app.outcomes import Code, Outcome
 
 MIN_WORDS = 40  # fewer words than a short paragraph: not a policy
 COLLAPSE_RATIO = 0.4  # under 40 % of the last good text: suspicious until confirmed
@@ -48,17 +49,33 @@ SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"sign in to continue|log in to continue|you must be logged in"),
     )
 )
+# The code the app branches on for each kind of page above (the label is for people).
+SIGNATURE_CODES: dict[str, Code] = {
+    "bot challenge (Cloudflare)": Code.CHALLENGE,
+    "bot challenge (Imperva/Incapsula)": Code.CHALLENGE,
+    "bot challenge (Akamai)": Code.CHALLENGE,
+    "captcha": Code.CAPTCHA,
+    "access denied": Code.ACCESS_DENIED,
+    "client-side error page": Code.CLIENT_ERROR_PAGE,
+    "not found (soft 404)": Code.SOFT_404,
+    "server error page": Code.SERVER_ERROR_PAGE,
+    "empty app shell": Code.APP_SHELL,
+    "login wall": Code.LOGIN_WALL,
+}
 LOGIN_URL = re.compile(r"(?:^|[/.=_-])(?:login|log-in|signin|sign-in|sso|auth|account)s?"
                        r"(?:[/.?_-]|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Problem:
-    outcome: str  # "blocked" or "error"
-    reason: str
+    """Why a capture cannot be a version: blocked (not the policy) or error (unreadable)."""
+
+    outcome: Outcome
+    reason: str  # for people
+    code: str = Code.NOT_THE_POLICY  # for the app: outcomes.Code or a fetch error code
 
 
-def signature_of(title: str, lines: list[str], *, anywhere: bool) -> str | None:
+def signature_problem(title: str, lines: list[str], *, anywhere: bool) -> Problem | None:
     """The kind of non-policy page this looks like, from its title and first lines (or from
     all of a short page's lines)."""
     candidates = [title] + (lines if anywhere else lines[:4])
@@ -66,10 +83,17 @@ def signature_of(title: str, lines: list[str], *, anywhere: bool) -> str | None:
         text = text.lstrip("#-| ").strip()
         if not text or (not anywhere and len(text) > 160):
             continue
-        for reason, pattern in SIGNATURES:
+        for label, pattern in SIGNATURES:
             if pattern.search(text):
-                return f"{reason}: \u201c{text[:120]}\u201d"
+                return Problem(Outcome.BLOCKED, f"{label}: \u201c{text[:120]}\u201d",
+                               SIGNATURE_CODES[label])
     return None
+
+
+def signature_of(title: str, lines: list[str], *, anywhere: bool) -> str | None:
+    """The reason of `signature_problem`, for callers that only show it."""
+    problem = signature_problem(title, lines, anywhere=anywhere)
+    return None if problem is None else problem.reason
 
 
 def _page_lines(raw_html: str) -> list[str]:
@@ -102,23 +126,30 @@ def validate_source(
     if final.hostname and requested.hostname and final.hostname != requested.hostname and (
         LOGIN_URL.search(final.path) or LOGIN_URL.search(final.hostname or "")
     ):
-        return Problem("blocked", f"redirected to a login page on another host ({final_url})")
+        return Problem(Outcome.BLOCKED,
+                       f"redirected to a login page on another host ({final_url})",
+                       Code.LOGIN_REDIRECT)
     if not extracted.selector_matched:
         page = _page_lines(raw_html) if raw_html else []
-        kind = signature_of(extracted.title, page, anywhere=len(text_words(page)) < 2000)
-        if kind:
-            return Problem("blocked", kind)
+        problem = signature_problem(extracted.title, page, anywhere=len(text_words(page)) < 2000)
+        if problem:
+            return problem
         wanted = ", ".join(extracted.unmatched) or "the declared selector"
         hint = _suggestion(raw_html) if raw_html else ""
-        return Problem("blocked", f"needs attention: selector no longer matches ({wanted}){hint}")
+        return Problem(Outcome.BLOCKED,
+                       f"needs attention: selector no longer matches ({wanted}){hint}",
+                       Code.SELECTOR_MISS)
     words = text_words(extracted.lines)
-    kind = signature_of(extracted.title, extracted.lines, anywhere=len(words) < SHORT_PAGE_WORDS)
-    if kind:
-        return Problem("blocked", kind)
+    problem = signature_problem(extracted.title, extracted.lines,
+                                anywhere=len(words) < SHORT_PAGE_WORDS)
+    if problem:
+        return problem
     if not extracted.lines and raw_html is None:
-        return Problem("blocked", "the PDF has no text layer (a scanned document?)")
+        return Problem(Outcome.BLOCKED, "the PDF has no text layer (a scanned document?)",
+                       Code.NO_TEXT_LAYER)
     if len(words) < MIN_WORDS:
-        return Problem("blocked", f"too little text to be the policy ({len(words)} words)")
+        return Problem(Outcome.BLOCKED, f"too little text to be the policy ({len(words)} words)",
+                       Code.TOO_LITTLE_TEXT)
     return None
 
 

@@ -85,3 +85,58 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
         conn.execute("INSERT INTO schema_version VALUES (99, 'future', datetime('now'))")
     with pytest.raises(RuntimeError, match="newer than this app"):
         open_database(tmp_path)
+
+
+def test_schema_3_types_the_outcomes_of_older_checks(tmp_path: Path) -> None:
+    """Rows written before outcomes were typed get an outcome and a code from their reason,
+    once, in the migration: nothing after it ever reads a reason to decide."""
+    path = tmp_path / DB_FILENAME
+    shutil.copy(next(p for p in SAVED if p.stem == "schema-2"), path)
+    legacy = [
+        ("unchanged", "verified"),
+        ("unchanged", "flap: the text is back to version 3 of 2026-01-02 10:00 (no alert)"),
+        ("unchanged", "unconfirmed change: a second fetch disagreed (its text differs again)"),
+        ("unchanged", "only punctuation or layout changed"),
+        ("unchanged", "only noise: a table of contents"),
+        ("error", "timeout: no answer within 20 s"),
+        ("error", "http-503: the server answered HTTP 503"),
+        ("error", "check hung for 300 s (watchdog)"),
+        ("error", "internal error: ValueError: boom"),
+        ("blocked", "needs attention: selector no longer matches (.article)"),
+        ("blocked", "not found (soft 404): \u201cPage not found\u201d"),
+        ("blocked", "bot challenge (Cloudflare): \u201cJust a moment...\u201d"),
+        ("blocked", "the text stops early: its last 36 paragraphs are missing"),
+    ]
+    with sqlite3.connect(path) as conn:
+        conn.execute('DELETE FROM "check"')
+        conn.executemany(
+            'INSERT INTO "check" (document_id, started_at, duration_s, outcome, reason) '
+            "VALUES (1, datetime('now'), 0, ?, ?)", legacy)
+        conn.execute("UPDATE document SET last_outcome = 'blocked'")
+    db = open_database(tmp_path)
+    rows = db.execute_sql('SELECT outcome, code FROM "check" ORDER BY id').fetchall()
+    assert rows == [
+        ("verified", "same-text"), ("flap", "flap"), ("unconfirmed", "second-fetch-disagreed"),
+        ("noise", "layout-only"), ("noise", "noise"), ("error", "timeout"),
+        ("error", "http-503"), ("error", "hung"), ("error", "internal-error"),
+        ("blocked", "selector-miss"), ("blocked", "soft-404"), ("blocked", "bot-challenge"),
+        ("blocked", "truncated"),
+    ]
+    last = db.execute_sql("SELECT last_outcome, last_code FROM document").fetchone()
+    assert last == ("blocked", "truncated")  # the newest check row (same time: highest id)
+    db.close()
+
+
+def test_schema_3_gives_a_document_interval_one_home(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    shutil.copy(next(p for p in SAVED if p.stem == "schema-2"), path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO setting VALUES ('per_document_interval', '{\"1\": 7200}')")
+        conn.execute("INSERT INTO setting VALUES ('start_minimised', 'false')")
+    db = open_database(tmp_path)
+    assert db.execute_sql("SELECT check_interval_s FROM document WHERE id = 1").fetchone() == (
+        7200,)
+    keys = {k for (k,) in db.execute_sql("SELECT key FROM setting").fetchall()}
+    assert "per_document_interval" not in keys and "start_minimised" not in keys
+    assert Setting.get_by_id("start_minimized").value is False
+    db.close()

@@ -57,3 +57,5 @@ def private_session_bus() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+            if proc.stdout is not None:
+                proc.stdout.close()

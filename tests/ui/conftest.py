@@ -16,8 +16,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import watcher_app.ui  # noqa: E402, F401 - applies the binding's refcount guard first
 from tests.loopback import LoopbackServer  # noqa: E402
 from watcher_app.diff import diff_texts  # noqa: E402
+from watcher_app.extract.normalize import text_words, words_sha256  # noqa: E402
 from watcher_app.fetch import Fetcher  # noqa: E402
-from watcher_app.monitor import Monitor, key_sha  # noqa: E402
+from watcher_app.monitor import Monitor  # noqa: E402
 from watcher_app.store.models import Change, Document, Version  # noqa: E402
 from watcher_app.watchlist import add_custom  # noqa: E402
 
@@ -69,8 +70,16 @@ def fetcher_factory() -> Callable[[], Fetcher]:
 
 
 @pytest.fixture
-def monitor_factory(db, fetcher_factory) -> Callable[[], Monitor]:  # noqa: ANN001
-    return lambda: Monitor(db, fetcher_factory(), confirm_delay_s=0, sleep=lambda s: None)
+def monitor_factory(db, fetcher_factory) -> Iterator[Callable[[], Monitor]]:  # noqa: ANN001
+    made: list[Monitor] = []
+
+    def make() -> Monitor:
+        made.append(Monitor(db, fetcher_factory(), confirm_delay_s=0, sleep=lambda s: None))
+        return made[-1]
+
+    yield make
+    for monitor in made:
+        monitor.close()
 
 
 @pytest.fixture
@@ -101,7 +110,8 @@ def add_versions(doc: Document, texts: list[str], *, analysis: dict | None = Non
         digest = hashlib.sha256(text.encode()).hexdigest()
         Version.update(current=False).where(Version.document == doc).execute()
         version = Version.create(document=doc, text=text, sha256=digest,
-                                 key_sha256=key_sha(text.split("\n")), extractor_version=1,
+                                 key_sha256=words_sha256(text_words(text.split("\n"))),
+                                 extractor_version=1,
                                  kind="first" if k == 0 else "change", current=True)
         if previous is not None:
             result = diff_texts(previous.text, text)

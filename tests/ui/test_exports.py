@@ -33,7 +33,8 @@ def test_change_report_pdf_has_the_summary_and_the_diff(qtbot, acme: Document,  
 
 def test_timeline_exports(acme: Document, tmp_path: Path) -> None:
     Check.create(document=acme, outcome="blocked", reason="bot challenge (Cloudflare)")
-    rows = list(csv.DictReader(export_timeline(acme.id, tmp_path / "t.csv").open()))
+    with export_timeline(acme.id, tmp_path / "t.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert rows[-1]["outcome"] == "blocked" and "Cloudflare" in rows[-1]["reason"]
     data = json.loads(export_timeline(acme.id, tmp_path / "t.json").read_text())
     assert data[-1]["outcome"] == "blocked"

@@ -61,10 +61,10 @@ def test_display_of_headings_and_lists() -> None:
 
 def test_health_and_check_labels() -> None:
     assert health_of(None) == "pending"
-    assert health_of("unchanged") == "ok"
+    assert health_of("verified") == "ok"
     assert health_of("blocked", 2) == "blocked"
     assert health_of("error", 3) == "failing"
-    check = SimpleNamespace(outcome="unchanged", reason="flap: back to version 3", version_id=3)
+    check = SimpleNamespace(outcome="flap", code="flap", reason="back to v3", version_id=3)
     assert check_label(check) == ("Flap — back to an earlier text (no alert)", True)
-    check = SimpleNamespace(outcome="unchanged", reason="verified", version_id=3)
+    check = SimpleNamespace(outcome="verified", code="same-text", reason="", version_id=3)
     assert check_label(check) == ("Verified", False)

@@ -66,9 +66,78 @@ _V1 = (
 # Version 2: honour a server's Retry-After across checks and restarts.
 _V2 = ('ALTER TABLE "document" ADD COLUMN "retry_not_before" DATETIME',)
 
+# Version 3: typed outcomes. A check's outcome says what happened in one word of a fixed
+# vocabulary (watcher_app/outcomes.py) with a machine-readable code beside the human reason;
+# "unchanged" splits into verified / noise / flap / unconfirmed. Rows written by earlier versions
+# get their outcome and code from their reason, once, here (the only place that ever reads a
+# reason to decide anything). Also: where an imported version came from, the user's own
+# correction of a change's analysis, and a per-document lease so two processes never check
+# (and alert) the same document at once.
+_CODE_FROM_REASON = """CASE
+    WHEN outcome = 'first' THEN 'first-version'
+    WHEN outcome = 'changed' THEN 'confirmed-change'
+    WHEN outcome = 'upgrade' THEN 'extractor-upgrade'
+    WHEN outcome = 'verified' THEN 'same-text'
+    WHEN outcome = 'flap' THEN 'flap'
+    WHEN outcome = 'unconfirmed' THEN 'second-fetch-disagreed'
+    WHEN outcome = 'noise' AND reason = 'only punctuation or layout changed' THEN 'layout-only'
+    WHEN outcome = 'noise' THEN 'noise'
+    WHEN reason LIKE 'bot challenge%' THEN 'bot-challenge'
+    WHEN reason LIKE 'captcha%' THEN 'captcha'
+    WHEN reason LIKE 'access denied%' THEN 'access-denied'
+    WHEN reason LIKE 'client-side error page%' THEN 'client-error-page'
+    WHEN reason LIKE 'not found (soft 404)%' THEN 'soft-404'
+    WHEN reason LIKE 'server error page%' THEN 'server-error-page'
+    WHEN reason LIKE 'empty app shell%' THEN 'app-shell'
+    WHEN reason LIKE 'login wall%' THEN 'login-wall'
+    WHEN reason LIKE 'redirected to a login page%' THEN 'login-redirect'
+    WHEN reason LIKE 'needs attention: selector%' THEN 'selector-miss'
+    WHEN reason LIKE 'the PDF has no text layer%' THEN 'no-text-layer'
+    WHEN reason LIKE 'too little text%' THEN 'too-little-text'
+    WHEN reason LIKE 'the text stops early%' THEN 'truncated'
+    WHEN reason LIKE 'the text collapsed%' THEN 'collapsed-unconfirmed'
+    WHEN reason LIKE 'unreadable PDF%' THEN 'unreadable'
+    WHEN reason LIKE 'internal error%' THEN 'internal-error'
+    WHEN reason LIKE 'check hung%' THEN 'hung'
+    WHEN reason LIKE 'check did not finish%' THEN 'hung'
+    WHEN outcome = 'error' AND instr(reason, ':') > 1 THEN substr(reason, 1, instr(reason, ':') - 1)
+    WHEN outcome = 'error' THEN 'error'
+    WHEN outcome = 'blocked' THEN 'not-the-policy'
+    ELSE '' END"""
+_OUTCOME_FROM_REASON = """CASE
+    WHEN outcome <> 'unchanged' THEN outcome
+    WHEN reason LIKE 'verified%' THEN 'verified'
+    WHEN reason LIKE 'flap%' THEN 'flap'
+    WHEN reason LIKE 'unconfirmed%' THEN 'unconfirmed'
+    ELSE 'noise' END"""
+_V3 = (
+    'ALTER TABLE "check" ADD COLUMN "code" TEXT NOT NULL DEFAULT \'\'',
+    'ALTER TABLE "check" ADD COLUMN "detail" TEXT',
+    f'UPDATE "check" SET outcome = {_OUTCOME_FROM_REASON}',
+    f'UPDATE "check" SET code = {_CODE_FROM_REASON}',
+    'ALTER TABLE "document" ADD COLUMN "last_code" TEXT',
+    'ALTER TABLE "document" ADD COLUMN "lease_until" DATETIME',
+    'ALTER TABLE "document" ADD COLUMN "lease_owner" TEXT',
+    'UPDATE "document" SET last_outcome = (SELECT c.outcome FROM "check" c WHERE c.document_id = "document".id ORDER BY c.started_at DESC, c.id DESC LIMIT 1), last_code = (SELECT c.code FROM "check" c WHERE c.document_id = "document".id ORDER BY c.started_at DESC, c.id DESC LIMIT 1) WHERE last_outcome IS NOT NULL',
+    'ALTER TABLE "version" ADD COLUMN "origin" TEXT NOT NULL DEFAULT \'live\'',
+    'ALTER TABLE "version" ADD COLUMN "provenance" TEXT',
+    'ALTER TABLE "change" ADD COLUMN "user_severity" TEXT',
+    'ALTER TABLE "change" ADD COLUMN "user_categories" TEXT',
+    'ALTER TABLE "change" ADD COLUMN "user_note" TEXT',
+    'ALTER TABLE "change" ADD COLUMN "corrected_at" DATETIME',
+    # one spelling for settings keys (as in --minimized)
+    "UPDATE setting SET key = 'start_minimized' WHERE key = 'start_minimised' AND NOT EXISTS (SELECT 1 FROM setting WHERE key = 'start_minimized')",
+    "DELETE FROM setting WHERE key = 'start_minimised'",
+    # a document's own interval has one home, the document row (the setting mirrored it)
+    """UPDATE document SET check_interval_s = (SELECT CAST(json_extract(s.value, '$."' || document.id || '"') AS INTEGER) FROM setting s WHERE s.key = 'per_document_interval') WHERE check_interval_s IS NULL AND EXISTS (SELECT 1 FROM setting s WHERE s.key = 'per_document_interval' AND json_extract(s.value, '$."' || document.id || '"') IS NOT NULL)""",
+    "DELETE FROM setting WHERE key = 'per_document_interval'",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _run(_V1)),
     Migration(2, "document.retry_not_before (Retry-After)", _run(_V2)),
+    Migration(3, "typed check outcomes and codes; version origin; user corrections; leases",
+              _run(_V3)),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -49,6 +49,8 @@ class SchemaVersion(BaseModel):
 
 class Platform(BaseModel):
     id = peewee.TextField(primary_key=True)
+    if TYPE_CHECKING:  # backrefs peewee adds at runtime
+        documents: peewee.ModelSelect
     name = peewee.TextField()
     # "bundled" (from resources/catalog), "imported" (an OTA declaration file) or "custom"
     origin = peewee.TextField(default="bundled")
@@ -58,7 +60,14 @@ class Platform(BaseModel):
 
 
 class Document(BaseModel):
+    id = peewee.AutoField()
     platform = peewee.ForeignKeyField(Platform, backref="documents", on_delete="CASCADE")
+    if TYPE_CHECKING:  # the foreign key's raw value and the backrefs peewee adds at runtime
+        platform_id: str
+        versions: peewee.ModelSelect
+        checks: peewee.ModelSelect
+        snapshots: peewee.ModelSelect
+        changes: peewee.ModelSelect
     type = peewee.TextField()
     sources = JSONField()  # [{"url", "select", "remove", "executeClientScripts"}]
     active = peewee.BooleanField(default=True)
@@ -70,13 +79,21 @@ class Document(BaseModel):
     consecutive_failures = peewee.IntegerField(default=0)
     # A server that answered 429/503 with Retry-After is not asked again before this time.
     retry_not_before = peewee.DateTimeField(null=True)
+    last_code = peewee.TextField(null=True)  # outcomes.Code (or a fetch error code)
+    # Held while a check of this document runs in some process (pid@host), so a second process
+    # never checks, records and alerts the same change twice; a stale lease expires.
+    lease_until = peewee.DateTimeField(null=True)
+    lease_owner = peewee.TextField(null=True)
 
     class Meta:
         indexes = ((("platform", "type"), True),)
 
 
 class Snapshot(BaseModel):
+    id = peewee.AutoField()
     document = peewee.ForeignKeyField(Document, backref="snapshots", on_delete="CASCADE")
+    if TYPE_CHECKING:
+        document_id: int
     source_index = peewee.IntegerField(default=0)
     url = peewee.TextField()
     fetched_at = peewee.DateTimeField(default=utcnow, index=True)
@@ -89,35 +106,48 @@ class Snapshot(BaseModel):
 
 
 class Version(BaseModel):
+    id = peewee.AutoField()
     document = peewee.ForeignKeyField(Document, backref="versions", on_delete="CASCADE")
+    if TYPE_CHECKING:
+        document_id: int
     text = peewee.TextField()
     sha256 = peewee.TextField(index=True)  # of the UTF-8 text
     key_sha256 = peewee.TextField()  # of the comparison key (the words that make the text)
     links = JSONField(default=list)
     snapshots = JSONField(default=list)  # ids of the snapshots this text was extracted from
     extractor_version = peewee.IntegerField()
-    # "first", "change" (alerted), "noise" (text moved but only noise: kept, never alerted),
-    # "upgrade" (re-extracted by a newer extractor from the stored snapshot)
-    kind = peewee.TextField(default="change")
+    kind = peewee.TextField(default="change")  # outcomes.VersionKind
     first_seen = peewee.DateTimeField(default=utcnow, index=True)
     last_verified = peewee.DateTimeField(default=utcnow)
     current = peewee.BooleanField(default=False, index=True)
+    origin = peewee.TextField(default="live")  # "live" or "open-terms-archive"
+    provenance = JSONField(null=True)  # where an imported version came from
 
 
 class Check(BaseModel):
+    id = peewee.AutoField()
     document = peewee.ForeignKeyField(Document, backref="checks", on_delete="CASCADE")
+    if TYPE_CHECKING:
+        document_id: int
+        version_id: int | None
     started_at = peewee.DateTimeField(default=utcnow, index=True)
     duration_s = peewee.FloatField(default=0.0)
-    # first | unchanged | changed | blocked | error | upgrade
-    outcome = peewee.TextField(index=True)
-    reason = peewee.TextField(default="")
+    outcome = peewee.TextField(index=True)  # outcomes.Outcome
+    code = peewee.TextField(default="")  # outcomes.Code, or a fetch error code
+    reason = peewee.TextField(default="")  # for people only: never parsed
+    detail = JSONField(null=True)  # structured extras (the fallback selector used, …)
     http_status = peewee.IntegerField(null=True)
     raw_sha256 = peewee.TextField(null=True)  # what was fetched, even when nothing was stored
     version = peewee.ForeignKeyField(Version, null=True, on_delete="SET NULL")
 
 
 class Change(BaseModel):
+    id = peewee.AutoField()
     document = peewee.ForeignKeyField(Document, backref="changes", on_delete="CASCADE")
+    if TYPE_CHECKING:
+        document_id: int
+        from_version_id: int
+        to_version_id: int
     from_version = peewee.ForeignKeyField(Version, on_delete="CASCADE", backref="+")
     to_version = peewee.ForeignKeyField(Version, on_delete="CASCADE", backref="+")
     detected_at = peewee.DateTimeField(default=utcnow, index=True)
@@ -129,15 +159,24 @@ class Change(BaseModel):
     analysis = JSONField(null=True)
     read = peewee.BooleanField(default=False, index=True)
     notified = peewee.BooleanField(default=False)
+    # The user's own reading of the change, kept beside the app's (never overwriting it).
+    user_severity = peewee.TextField(null=True)
+    user_categories = JSONField(null=True)
+    user_note = peewee.TextField(null=True)
+    corrected_at = peewee.DateTimeField(null=True)
 
 
 class Alert(BaseModel):
     """The notification log: every alert the app raised and how it reached the user."""
 
+    id = peewee.AutoField()
     created_at = peewee.DateTimeField(default=utcnow, index=True)
     kind = peewee.TextField()  # change | failure | reminder | digest
     change = peewee.ForeignKeyField(Change, null=True, on_delete="SET NULL")
     document = peewee.ForeignKeyField(Document, null=True, on_delete="SET NULL")
+    if TYPE_CHECKING:
+        change_id: int | None
+        document_id: int | None
     title = peewee.TextField()
     body = peewee.TextField(default="")
     channel = peewee.TextField(default="none")  # native | tray | banner | none

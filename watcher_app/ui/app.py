@@ -16,7 +16,6 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import peewee
 from PySide6.QtCore import QObject, Qt, Signal
@@ -24,6 +23,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
 from watcher_app import APP_ID, APP_NAME, __version__
+from watcher_app.check_result import CheckResult
 from watcher_app.config import data_dir as resolve_data_dir
 from watcher_app.isolated import ChildProcessMonitor
 from watcher_app.monitor import Monitor
@@ -70,9 +70,9 @@ class SignalHub(QObject):
 
     # --- called from the worker thread -----------------------------------------------------
 
-    def _finished(self, doc_id: int, result: Any) -> None:
+    def _finished(self, doc_id: int, result: CheckResult) -> None:
         if self.alerts is not None:
-            self._change = getattr(result, "change", None)
+            self._change = result.change
             try:
                 self.alerts.handle_result(doc_id, result)
             except Exception:  # noqa: BLE001 - a failed alert must not hide the result
@@ -191,9 +191,9 @@ class AppController(QObject):
         gc.freeze()
         first_run = not Platform.select().where(Platform.watched == True).exists()  # noqa: E712
         if show is None:
-            # "Start minimised" is for the launch at login; a user who opens the app by hand
+            # "Start minimized" is for the launch at login; a user who opens the app by hand
             # always gets the window.
-            tray_only = at_login and settings.start_minimised and self.tray is not None
+            tray_only = at_login and settings.start_minimized and self.tray is not None
             show = first_run or not tray_only
         if show:
             self.window.show()

@@ -145,8 +145,9 @@ class CustomPlatformDialog(QDialog):
         words = len(text_words(cap.lines))
         status = f"HTTP {cap.http_status}" if cap.http_status else "no answer"
         if cap.problem is not None:
-            outcome, reason = cap.problem
-            self.verdict.setText(f"\u26a0 {outcome.title()}: {reason} ({status}).")
+            problem = cap.problem
+            self.verdict.setText(f"\u26a0 {problem.outcome.title()}: {problem.reason} "
+                                 f"({status}).")
         else:
             self.verdict.setText(f"\u2714 {words:,} words extracted ({status}). This is the text "
                                  "the watcher will store and compare.")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app.export import citation as export_citation
+from watcher_app.outcomes import VersionKind
 from watcher_app.store.models import Document, Platform, Snapshot, Version
 from watcher_app.ui import theme
 from watcher_app.ui.runtime import run_task
@@ -86,8 +87,9 @@ class EvidenceDialog(QDialog):
         self.setMinimumWidth(720)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        kind = {"first": "first capture", "change": "change (alerted)",
-                "noise": "noise only (no alert)", "upgrade": "technical upgrade (no alert)"}
+        kind = {VersionKind.FIRST: "first capture", VersionKind.CHANGE: "change (alerted)",
+                VersionKind.NOISE: "noise only (no alert)",
+                VersionKind.UPGRADE: "technical upgrade (no alert)"}
         form.addRow("Document:", _selectable(f"{self.ev.platform} \u2014 {self.ev.document}"))
         form.addRow("Version:", _selectable(
             f"v{self.ev.number} of {self.ev.total} \u00b7 {kind.get(v.kind, v.kind)}"

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app import APP_NAME, __version__
+from watcher_app.check_result import CheckResult
+from watcher_app.outcomes import Status
 from watcher_app.store.models import Setting
 from watcher_app.ui import queries, theme
 from watcher_app.ui.catalog_update import install_catalog_update
@@ -317,14 +319,15 @@ class MainWindow(QMainWindow):
         doc = self.sidebar.docs.get(doc_id)
         self.status_text.setText(f"Checking {doc.type if doc else 'a document'}\u2026")
 
-    def on_check_finished(self, doc_id: int, result: object) -> None:
+    def on_check_finished(self, doc_id: int, result: CheckResult) -> None:
         self.sidebar.set_checking(doc_id, False)
-        status = getattr(result, "status", "")
+        status = result.status
         doc = self.sidebar.docs.get(doc_id)
-        name = f"{getattr(result, 'platform', '')} \u2014 {doc.type if doc else ''}"
-        words = {"first": "first version captured", "unchanged": "verified, no change",
-                 "changed": "changed!", "blocked": "blocked", "error": "failed",
-                 "upgrade": "re-read by a newer extractor"}
+        name = f"{result.platform} \u2014 {doc.type if doc else ''}"
+        words = {Status.FIRST: "first version captured", Status.UNCHANGED: "verified, no change",
+                 Status.CHANGED: "changed!", Status.BLOCKED: "blocked", Status.ERROR: "failed",
+                 Status.UPGRADE: "re-read by a newer extractor",
+                 Status.SKIPPED: "already being checked elsewhere"}
         self.status_text.setText(f"{name}: {words.get(status, status)}")
         self.schedule_refresh()
 

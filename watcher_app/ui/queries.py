@@ -14,6 +14,7 @@ from typing import Any
 
 import peewee
 
+from watcher_app.outcomes import Code, Outcome, VersionKind
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version
 
 PAGE = 100
@@ -24,9 +25,9 @@ def health_of(last_outcome: str | None, failures: int = 0) -> str:
     """ok / blocked / failing / pending, from the document's last check."""
     if last_outcome is None:
         return "pending"
-    if last_outcome == "blocked":
+    if last_outcome == Outcome.BLOCKED:
         return "blocked"
-    if last_outcome == "error" or failures > 0:
+    if last_outcome == Outcome.ERROR or failures > 0:
         return "failing"
     return "ok"
 
@@ -169,7 +170,7 @@ class TimelineEntry:
     version_id: int
     first_seen: dt.datetime
     last_verified: dt.datetime
-    kind: str  # first | change | noise | upgrade
+    kind: str  # outcomes.VersionKind
     current: bool
     size: int
     number: int = 0  # 1 = the first version of the document
@@ -181,7 +182,7 @@ class TimelineEntry:
 
     @property
     def alerted(self) -> bool:
-        return self.kind in ("first", "change")
+        return VersionKind(self.kind).is_real
 
 
 def timeline_page(document_id: int, offset: int, limit: int = PAGE) -> list[TimelineEntry]:
@@ -215,21 +216,25 @@ def checks_page(document_id: int, offset: int, limit: int = PAGE) -> list[Check]
                 .order_by(Check.started_at.desc(), Check.id.desc()).offset(offset).limit(limit))
 
 
+CHECK_LABELS: dict[str, tuple[str, bool]] = {
+    Outcome.FIRST: ("First capture", False),
+    Outcome.VERIFIED: ("Verified", False),
+    Outcome.NOISE: ("Noise only (no alert)", True),
+    Outcome.FLAP: ("Flap — back to an earlier text (no alert)", True),
+    Outcome.UNCONFIRMED: ("Unconfirmed change (no alert)", True),
+    Outcome.CHANGED: ("Changed", False),
+    Outcome.DEGRADED: ("Verified with a fallback selector", False),
+    Outcome.BLOCKED: ("Blocked", False),
+    Outcome.ERROR: ("Error", False),
+    Outcome.UPGRADE: ("Technical upgrade (no alert)", True),
+}
+
+
 def check_label(check: Check) -> tuple[str, bool]:
     """What a check means to a reader, and whether it is a "no alert" (greyed) outcome."""
-    reason = check.reason or ""
-    if check.outcome == "unchanged":
-        if reason.startswith("flap"):
-            return "Flap — back to an earlier text (no alert)", True
-        if reason.startswith("unconfirmed"):
-            return "Unconfirmed change (no alert)", True
-        if check.version_id and reason not in ("verified", ""):
-            return "Noise only (no alert)", True
-        return "Verified", False
-    return {"first": ("First capture", False), "changed": ("Changed", False),
-            "blocked": ("Blocked", False), "error": ("Error", False),
-            "upgrade": ("Technical upgrade (no alert)", True)}.get(
-                check.outcome, (check.outcome.title(), False))
+    if check.code == Code.DECLARATION_UPGRADE:
+        return "Newer declaration (no alert)", True
+    return CHECK_LABELS.get(check.outcome, (str(check.outcome).title(), False))
 
 
 def alerts_page(offset: int, limit: int = PAGE) -> list[Alert]:

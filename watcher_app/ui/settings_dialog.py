@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 
 from watcher_app import autostart, credentials, secrets
 from watcher_app.config import MIN_CHECK_INTERVAL_S
-from watcher_app.settings import Settings, SettingsError, load_settings, save_settings
+from watcher_app.settings import (
+    Settings,
+    SettingsError,
+    load_settings,
+    save_settings,
+    set_document_interval,
+)
 from watcher_app.store.models import Document
 from watcher_app.ui import queries, theme
 from watcher_app.ui.runtime import run_task
@@ -162,7 +168,7 @@ class SettingsDialog(QDialog):
         box = QGroupBox("Start-up and data")
         form = QFormLayout(box)
         self.login = QCheckBox("Start &at login")
-        self.minimised = QCheckBox("Start &minimised to the tray")
+        self.minimized = QCheckBox("Start &minimized to the tray")
         folder = QLabel(str(self.data_dir))
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         folder.setWordWrap(True)
@@ -171,7 +177,7 @@ class SettingsDialog(QDialog):
         open_btn.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.data_dir))))
         form.addRow("", self.login)
-        form.addRow("", self.minimised)
+        form.addRow("", self.minimized)
         form.addRow("Data folder:", folder)
         form.addRow("", open_btn)
         return box
@@ -243,7 +249,7 @@ class SettingsDialog(QDialog):
         self.failures.setValue(s.failure_alert_after)
         self.stale.setValue(s.stale_alert_days)
         self.login.setChecked(s.start_at_login)
-        self.minimised.setChecked(s.start_minimised)
+        self.minimized.setChecked(s.start_minimized)
 
     def collect(self) -> Settings:
         """The settings as edited (fields this dialog does not show are kept as loaded)."""
@@ -259,14 +265,13 @@ class SettingsDialog(QDialog):
             failure_alert_after=self.failures.value(),
             stale_alert_days=self.stale.value(),
             start_at_login=self.login.isChecked(),
-            start_minimised=self.minimised.isChecked(),
+            start_minimized=self.minimized.isChecked(),
         )
 
     def save(self) -> None:
-        # Re-read what others may have changed meanwhile (the tray hint, document overrides).
+        # Re-read what others may have changed meanwhile (the tray hint).
         current = load_settings()
         self.loaded.tray_hint_shown = current.tray_hint_shown
-        self.loaded.per_document_interval = current.per_document_interval
         settings = self.collect()
         try:
             save_settings(settings)
@@ -321,7 +326,7 @@ class IntervalDialog(QDialog):
         self.settings = load_settings()
         doc = Document.get_by_id(document_id)
         self.setWindowTitle("Check interval")
-        own = doc.check_interval_s or self.settings.per_document_interval.get(document_id)
+        own = doc.check_interval_s
         self.own = QCheckBox("Use an &own interval for this document")
         self.own.setChecked(bool(own))
         self.edit = IntervalEdit("Own check interval")
@@ -343,19 +348,10 @@ class IntervalDialog(QDialog):
             layout.addWidget(w)
 
     def save(self) -> None:
-        overrides = dict(self.settings.per_document_interval)
-        if self.own.isChecked():
-            overrides[self.document_id] = self.edit.seconds()
-        else:
-            overrides.pop(self.document_id, None)
-        self.settings.per_document_interval = overrides
         try:
-            save_settings(self.settings)
+            set_document_interval(self.document_id,
+                                  self.edit.seconds() if self.own.isChecked() else None)
         except SettingsError as exc:
             self.error.setText(str(exc))
             return
-        if not self.own.isChecked():
-            # an override written by an older version may live only in the column
-            Document.update(check_interval_s=None).where(
-                Document.id == self.document_id).execute()
         self.accept()

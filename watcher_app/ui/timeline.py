@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watcher_app.outcomes import Outcome, VersionKind
 from watcher_app.settings import load_settings
 from watcher_app.store.models import Check, Document, Platform
 from watcher_app.ui import queries, theme
@@ -34,9 +35,9 @@ from watcher_app.ui.runtime import guarded
 from watcher_app.ui.settings_dialog import IntervalDialog
 
 Index = QModelIndex | QPersistentModelIndex
-KIND_LABELS = {"first": "First capture", "change": "Change",
-               "noise": "Noise only \u2014 no alert",
-               "upgrade": "Technical upgrade \u2014 no alert"}
+KIND_LABELS = {VersionKind.FIRST: "First capture", VersionKind.CHANGE: "Change",
+               VersionKind.NOISE: "Noise only \u2014 no alert",
+               VersionKind.UPGRADE: "Technical upgrade \u2014 no alert"}
 
 
 class _EntryDelegate(QStyledItemDelegate):
@@ -66,13 +67,13 @@ class _EntryDelegate(QStyledItemDelegate):
         r: QRect = option.rect.adjusted(10, 6, -8, -6)
         fm = self.view.fontMetrics()
         painter.save()
-        stripe = theme.severity_color(entry.severity) if entry.kind == "change" else (
-            QColor(theme.MOVE_HUE) if entry.kind == "first" else theme.muted_text())
+        stripe = theme.severity_color(entry.severity) if entry.kind == VersionKind.CHANGE else (
+            QColor(theme.MOVE_HUE) if entry.kind == VersionKind.FIRST else theme.muted_text())
         painter.fillRect(QRect(option.rect.left() + 2, option.rect.top() + 4, 4,
                                option.rect.height() - 8), stripe)
         grey = not entry.alerted
         font = QFont(self.view.font())
-        font.setBold(entry.kind == "change" and not entry.read)
+        font.setBold(entry.kind == VersionKind.CHANGE and not entry.read)
         painter.setFont(font)
         painter.setPen(muted if grey else text)
         head = (f"v{entry.number}  \u00b7  {theme.when(entry.first_seen)}  \u00b7  "
@@ -97,9 +98,11 @@ class _EntryDelegate(QStyledItemDelegate):
         painter.drawText(QRect(r.right() - pill_w - right_w, r.top(), right_w - 6, fm.height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
         summary = (entry.summary or "").split("\n")[0] or {
-            "first": "The text as first captured.",
-            "noise": "Only layout, punctuation or page furniture moved; kept for the record.",
-            "upgrade": "The extractor improved; same page, re-read. Kept for the record.",
+            VersionKind.FIRST: "The text as first captured.",
+            VersionKind.NOISE: "Only layout, punctuation or page furniture moved; kept for the "
+                               "record.",
+            VersionKind.UPGRADE: "The extractor improved; same page, re-read. Kept for the "
+                                 "record.",
         }.get(entry.kind, "No summary.")
         painter.setPen(muted if grey else text)
         for k, line in enumerate(two_lines(fm, summary, r.width())):
@@ -124,7 +127,7 @@ def _check_columns() -> list[Column[Check]]:
         Column("Time", lambda c: theme.when(c.started_at, seconds=True)),
         Column("Result", lambda c: queries.check_label(c)[0]),
         Column("HTTP", lambda c: str(c.http_status or "—"), align_right=True),
-        Column("Reason", lambda c: "" if c.reason == "verified" else (c.reason or ""),
+        Column("Reason", lambda c: "" if c.outcome == Outcome.VERIFIED else (c.reason or ""),
                tooltip=lambda c: c.reason or ""),
     ]
 
@@ -262,8 +265,8 @@ class TimelineView(QWidget):
         grey = queries.check_label(check)[1]
         if grey:
             return theme.muted_text()
-        if check.outcome in ("blocked", "error"):
-            return theme.severity_text("high" if check.outcome == "error" else "medium")
+        if check.outcome in (Outcome.BLOCKED, Outcome.ERROR):
+            return theme.severity_text("high" if check.outcome == Outcome.ERROR else "medium")
         return None
 
     # --- actions ------------------------------------------------------------------------------
@@ -273,7 +276,7 @@ class TimelineView(QWidget):
 
     def _update_buttons(self, *_: object) -> None:
         entry = self.current_entry()
-        self.diff_btn.setEnabled(entry is not None and entry.kind != "first")
+        self.diff_btn.setEnabled(entry is not None and entry.kind != VersionKind.FIRST)
         self.evidence_btn.setEnabled(entry is not None)
 
     def _open(self, index: QModelIndex) -> None:
@@ -282,7 +285,7 @@ class TimelineView(QWidget):
             return
         if entry.change_id is not None:
             self.open_change.emit(entry.change_id)
-        elif entry.kind != "first":
+        elif entry.kind != VersionKind.FIRST:
             older = self.versions.row_at(index.row() + 1)
             if older is not None:  # a noise or upgrade version: compare with the one before
                 self.compare_requested.emit(self.document_id, older.version_id, entry.version_id)

@@ -46,21 +46,63 @@ def _open(args: argparse.Namespace) -> peewee.Database:
 # --- commands --------------------------------------------------------------------------------
 
 
-def cmd_catalog(args: argparse.Namespace) -> int:
-    from watcher_app.catalog import bundled_catalog
+def _catalog_settings(args: argparse.Namespace, *, create: bool):  # -> Settings | None
+    """The saved settings when there is a database (listing never creates one)."""
+    from watcher_app.config import data_dir
+    from watcher_app.settings import load_settings
+    from watcher_app.store.db import DB_FILENAME
 
-    catalog = bundled_catalog()
+    if not create and not (data_dir(args.data_dir) / DB_FILENAME).exists():
+        return None
+    _open(args)
+    return load_settings()
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from watcher_app.config import data_dir
+    from watcher_app.ota import DEFAULT_SOURCES
+    from watcher_app.ota.entries import catalog_entries
+
+    if args.source and not args.update:
+        raise UsageError("--source goes with --update")
+    if args.update:
+        return _catalog_update(args)
+    settings = _catalog_settings(args, create=False)
+    sources = settings.ota_sources if settings is not None else DEFAULT_SOURCES
+    entries = catalog_entries(data_dir(args.data_dir), sources=sources)
     if args.json:
-        _print_json([{"id": p.id, "name": p.name,
-                      "documents": [{"type": d.type, "urls": [s.url for s in d.sources]}
-                                    for d in p.documents.values()]}
-                     for p in catalog.values()])
+        _print_json([e.to_json() for e in entries])
         return 0
-    for p in catalog.values():
-        print(f"{p.id:22s} {p.name}")
-        for d in p.documents.values():
+    for e in entries:
+        print(f"{e.id:22s} {e.name}  [{e.origin_label}]")
+        for d in e.spec.documents.values():
             print(f"{'':22s}   - {d.type}")
     return 0
+
+
+def _catalog_update(args: argparse.Namespace) -> int:
+    """Read OTA's declaration archives (the setting, or --source); exit 1 if one failed."""
+    import datetime as dt
+
+    from watcher_app.config import data_dir
+    from watcher_app.ota.sync import note_update, update_catalog
+    from watcher_app.settings import save_settings
+
+    settings = _catalog_settings(args, create=True)
+    sources = list(args.source or settings.ota_sources)
+    progress = None if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
+    results = update_catalog(data_dir(args.data_dir), sources, progress=progress)
+    if not args.source:  # the configured sources: this counts as the weekly update too
+        note_update(settings, results, dt.datetime.now(dt.UTC))
+        save_settings(settings)
+    if args.json:
+        _print_json([r.to_json() for r in results])
+    else:
+        for r in results:
+            print(r.line())
+            for skip in r.skipped if r.status == "updated" else ():
+                print(f"    skipped {skip.file.split('/')[-1]}: {skip.reason}")
+    return 0 if all(r.ok for r in results) else 1
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -341,8 +383,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("catalog", cmd_catalog, "list the bundled platforms and their documents").add_argument(
-        "--json", action="store_true")
+    p = add("catalog", cmd_catalog, "list the catalogue (bundled platforms and services synced "
+                                    "from Open Terms Archive), or update it with --update")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--update", action="store_true",
+                   help="download Open Terms Archive's declaration archives (the ota_sources "
+                        "setting) and keep the valid declarations in the data folder")
+    p.add_argument("--source", action="append", metavar="URL_OR_ZIP",
+                   help="with --update: read this archive URL or local ZIP instead (repeatable)")
     add("watch", cmd_watch, "watch platforms (at most 10)").add_argument("ids", nargs="+",
                                                                          metavar="ID")
     add("unwatch", cmd_unwatch, "stop watching platforms (history is kept)").add_argument(

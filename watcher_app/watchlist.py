@@ -58,6 +58,22 @@ def _sources_json(spec: PlatformSpec, doc_type: str) -> list[dict]:
     ]
 
 
+def _catalogue(db: peewee.Database, ids: list[str]) -> dict[str, tuple[PlatformSpec, str]]:
+    """id → (spec, origin) for the ids: the bundled catalogue, and the services synced from
+    Open Terms Archive into the database's folder (read only when an id needs them)."""
+    bundled = bundled_catalog()
+    out = {pid: (spec, "bundled") for pid, spec in bundled.items()}
+    if all(pid in bundled for pid in ids):
+        return out
+    from watcher_app.ota.entries import catalog_entries
+    from watcher_app.settings import load_settings
+
+    folder = Path(db.database).parent if db.database != ":memory:" else None
+    for entry in catalog_entries(folder, sources=load_settings().ota_sources):
+        out.setdefault(entry.id, (entry.spec, entry.origin))
+    return out
+
+
 def watched_platforms() -> list[Platform]:
     return list(Platform.select().where(Platform.watched == True).order_by(Platform.name))  # noqa: E712
 
@@ -99,24 +115,30 @@ def _upsert(spec: PlatformSpec, origin: str) -> Platform:
 
 
 def watch(db: peewee.Database, ids: list[str]) -> list[Platform]:
-    catalog = bundled_catalog()
+    """Watch catalogue entries (bundled, or synced from Open Terms Archive: origin
+    "ota:<collection>") or platforms already in the database."""
+    catalog = _catalogue(db, ids)
     unknown = [pid for pid in ids if pid not in catalog and not Platform.get_or_none(id=pid)]
     if unknown:
         raise WatchError(
             f"Unknown platform id(s): {', '.join(unknown)}. `governance-watcher catalog` lists "
-            "the bundled ones; `import FILE.json` adds your own."
+            "the catalogue (`catalog --update` syncs Open Terms Archive's); `import FILE.json` "
+            "adds your own."
         )
     with db.atomic():
         _ensure_room(db, ids)
         out = []
         for pid in ids:
             existing = Platform.get_or_none(id=pid)
-            if existing is not None and existing.origin != "bundled":
+            from_catalogue = existing is None or existing.origin == "bundled" or \
+                existing.origin.startswith("ota:")
+            if from_catalogue and pid in catalog:
+                out.append(_upsert(*catalog[pid]))
+            else:  # imported or custom (or an OTA service no longer synced): as stored
+                assert existing is not None
                 existing.watched = True
                 existing.save()
                 out.append(existing)
-            else:
-                out.append(_upsert(catalog[pid], "bundled"))
         return out
 
 

@@ -183,6 +183,7 @@ class AppController(QObject):
             self.tray.show()
             self.tray.set_unread(self.window.unread_total())
         self.scheduler.start()
+        self.window.catalog_updater.start_weekly()  # Open Terms Archive, weekly unless off
         # Everything built so far (Qt wrappers, modules, the catalogue) lives as long as the
         # app: keep it out of the cyclic collector, whose full passes would otherwise scan it
         # again and again while checks allocate (pauses of ~100 ms seen in bench_gui_stall).

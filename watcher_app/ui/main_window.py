@@ -30,6 +30,7 @@ from watcher_app.check_result import CheckResult
 from watcher_app.outcomes import Status
 from watcher_app.store.models import Setting
 from watcher_app.ui import links, queries, theme
+from watcher_app.ui.catalog_update import install_catalog_update
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.exports import install_export_menu
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._actions()
         self.current_change_id: int | None = None
         self.export_actions = install_export_menu(self)
+        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text)
         self._wire()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)

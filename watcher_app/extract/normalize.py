@@ -181,4 +181,6 @@ def normalize_url(href: str, base: str = "") -> str:
     # An in-page anchor is navigation, not a destination.
     netloc = re.sub(r"^(?:www\.)+", "", parts.netloc.lower())
     scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
-    return urlunsplit((scheme, netloc, path.rstrip("/") or "/", urlencode(sorted(kept)), ""))
+    # (a space before a trailing slash would end the result, and a second pass strips it)
+    path = path.rstrip("/").rstrip() or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(kept)), ""))

@@ -28,6 +28,7 @@ from watcher_app.validate import collapsed
 
 FLAP_HISTORY = 6  # how many earlier versions a flap may return to
 FLAP_WINDOW = dt.timedelta(days=30)  # ... if they were seen this recently
+HISTORY = 12  # earlier versions compare may consult (re-dating, flaps up to noise)
 
 
 def sha256(data: bytes | str) -> str:
@@ -125,13 +126,14 @@ class Monitor:
             return self._record_failure(doc, cap, started, current)
         if current is None:
             return self._record_version(doc, cap, started, None, "first", "first version")
-        verdict = compare(current.text.split("\n"), cap.lines)
+        verdict = compare(current.text.split("\n"), cap.lines,
+                          history=lambda: self._history(doc, current))
         if verdict.kind == "same":
             return self._record_same(doc, cap, started, current)
         flap = self._flap_target(doc, current, cap)
         if flap is not None:
             return self._record_return(doc, cap, started, current, flap)
-        if verdict.kind == "truncated":
+        if verdict.kind in ("truncated", "blocked"):
             cap.problem = ("blocked", verdict.reason)
             return self._record_failure(doc, cap, started, current)
         if verdict.kind == "noise":
@@ -153,6 +155,14 @@ class Monitor:
         if shrank:
             reason += " (the text shrank by more than 60 %; confirmed by a second fetch)"
         return self._record_version(doc, cap, started, current, "change", reason)
+
+    def _history(self, doc: Document, current: Version) -> list[list[str]]:
+        """Earlier versions' lines, newest first: compare asks for them only when a re-dated
+        text or a possible flap needs them."""
+        rows = (Version.select(Version.text).where((Version.document == doc)
+                                                   & (Version.id != current.id))
+                .order_by(Version.id.desc()).limit(HISTORY))
+        return [row.text.split("\n") for row in rows]
 
     def _flap_target(self, doc: Document, current: Version, cap: Capture) -> Version | None:
         """A recent earlier version with exactly these words: the page flaps between variants."""

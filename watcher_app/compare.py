@@ -59,6 +59,7 @@ class _Doc:
     title: tuple[str, ...] = ()  # the first top-level heading
     head_end: int = 0  # lines before this index precede the document's prose (site header)
     foot_start: int = 0  # lines from this index follow it (site footer)
+    line_counts: Counter[tuple[str, ...]] = field(default_factory=Counter)
 
     @classmethod
     def of(cls, lines: list[str]) -> _Doc:
@@ -69,7 +70,7 @@ class _Doc:
         headings = {_strip_numbering(k) for t, k in kept if t.startswith("#")}
         counts: Counter[str] = Counter(word for key in keys for word in key)
         title = next((k for t, k in kept if t.startswith("# ")), ())
-        doc = cls(texts, keys, headings, counts, title)
+        doc = cls(texts, keys, headings, counts, title, line_counts=Counter(keys))
         prose = [i for i, (t, k) in enumerate(kept) if noise.prose(t, k)]
         if prose:
             title = next((i for i, t in enumerate(texts) if t.startswith("# ")), len(texts))
@@ -129,8 +130,6 @@ def _navigation(texts: list[str], keys: list[tuple[str, ...]], doc: _Doc, other:
     """Lone headings, TOC entries, language switchers (and short labels among them)."""
     if all(t.startswith("#") for t in texts):
         return True
-    if all(noise.label(t, k) for t, k in zip(texts, keys, strict=True)):
-        return True
     # (a lone heading is navigation too: it may be a TOC entry's twin that the alignment
     # paired the other way round)
     nav = [t.startswith("#") or _is_navigation_line(t, k, doc, other)
@@ -159,14 +158,31 @@ def _furniture(tag_range: tuple[int, int, int, int], old: _Doc, new: _Doc) -> bo
     return head or foot
 
 
-def _superseded_copy(keys: list[tuple[str, ...]], remaining: _Doc, announced: bool) -> bool:
+def _superseded_copy(i1: int, i2: int, old: _Doc, remaining: _Doc, announced: bool) -> bool:
     """A long run of deleted lines that mostly still stand in the new text: the old copy of a
     document shown beside its announced successor, dropped when the successor takes effect.
     Only where the old text announced an update: a page that holds two similar regional
-    versions and drops one of them is a real change."""
+    versions and drops one of them is a real change.
+
+    A line the two copies share must survive, or the announced text lost it too: a deleted
+    line that also stands in the kept copy must stand in the new text; and where the run
+    straddles both copies (clauses before its first heading), so must every line it holds
+    twice."""
+    keys = old.keys[i1:i2]
     if not announced or len(keys) < 8:
         return False
     still = set(remaining.keys)
+    in_run = Counter(keys)
+    if any(key not in still for key in keys if old.line_counts[key] > in_run[key]):
+        return False
+    for line, key in zip(old.lines[i1:i2], keys, strict=True):
+        if line.startswith("#"):  # the copy's heading: the run starts with a copy
+            break
+        if not (noise.label(line, key) or noise.call_to_action(line, key)
+                or noise.notice(line)):  # clauses before the heading: it straddles two copies
+            if any(key not in still for key in keys if in_run[key] >= 2):
+                return False
+            break
     twins = sum(key in still for key in keys)
     return twins >= 0.5 * len(keys)
 
@@ -327,7 +343,7 @@ def _line_pair_noise(a_text: str, b_text: str, a: tuple[str, ...], b: tuple[str,
         return "same"
     if noise.redated(a_text, b_text):
         return "re-dated"
-    if noise.language_line(a_text) and noise.language_line(b_text):
+    if noise.translations(a_text, b_text):
         return "list of translations changed"
     if _localised(a, b) or _relative_date(a, b) or _moving_number(a, b):
         return "label localised, relative date or counter moved"
@@ -398,7 +414,7 @@ def _explain(tag: str, i1: int, i2: int, j1: int, j2: int, old: _Doc, new: _Doc,
             return "navigation removed"
         if noise.banner(o_t, o_k):
             return "update notice removed"
-        if _superseded_copy(o_k, new, announced):
+        if _superseded_copy(i1, i2, old, new, announced):
             return "superseded copy dropped as the announced version took effect"
         return None
     if tag == "insert":
@@ -421,7 +437,9 @@ def _verdict(old: _Doc, new: _Doc, deadline: float) -> tuple[Verdict, list[str]]
     if old.words() == new.words():
         return Verdict("same"), []
     cut = len(new.keys)
-    if cut < len(old.keys) and old.keys[:cut] == new.keys and not old.lines[cut].startswith("#"):
+    if (cut < len(old.keys) and old.keys[:cut] == new.keys and not old.lines[cut].startswith("#")
+            and not _navigation(old.lines[cut:], old.keys[cut:], old, new)
+            and not _furniture((cut, len(old.keys), cut, cut), old, new)):
         # The text stops in the middle of a section: a broken capture. (Whole sections
         # removed from the end start with their heading, and are a real change.)
         missing = len(old.keys) - len(new.keys)

@@ -145,19 +145,29 @@ def _body(text: str) -> str:
     return text.lstrip("#").strip().removeprefix("- ").strip()
 
 
+def _lead_in(text: str) -> tuple[str, str]:
+    """(a short label ending in a colon, the rest): "Also available in: English, Deutsch"."""
+    body = _body(text)
+    head, sep, tail = body.partition(":")
+    return (head.casefold().strip(), tail) if sep and len(head.split()) <= 4 else ("", body)
+
+
 def language_line(text: str) -> bool:
     """A switcher or a list of translations: only names of languages (each perhaps with its
     region in parentheses, "Português (Brasil)"), after at most a short label ending in a
     colon ("Also available in:")."""
-    body = _body(text)
-    if any(c.isdigit() for c in body):
+    if any(c.isdigit() for c in text):
         return False
-    head, sep, tail = body.partition(":")
-    if sep and len(head.split()) <= 4:
-        body = tail
-    words, _ = split_glued(PARENTHESES.sub(" ", body))
+    words, _ = split_glued(PARENTHESES.sub(" ", _lead_in(text)[1]))
     return bool(words) and all(
         w.casefold() in LANGUAGE_NAMES or LOCALE_CODE.match(w.casefold()) for w in words)
+
+
+def translations(old: str, new: str) -> bool:
+    """The same list of translations with languages added or removed (its label unchanged:
+    "Support in: English" → "No support in: English" is a change)."""
+    return (language_line(old) and language_line(new)
+            and _plain_words(_lead_in(old)[0]) == _plain_words(_lead_in(new)[0]))
 
 
 def label(text: str, key: tuple[str, ...]) -> bool:
@@ -190,7 +200,8 @@ def furniture(text: str, key: tuple[str, ...]) -> bool:
     copyright notice). Only meaningful outside the document's prose (see compare._Doc)."""
     if text.startswith("#"):
         return not any(c.isdigit() for c in text) and len(key) <= 6
-    return label(text, key) or run_together(text) or language_line(text) or (
+    switcher = language_line(text) and not _lead_in(text)[0]  # a labelled list: see translations
+    return label(text, key) or run_together(text) or switcher or (
         "\u00a9" in text or copyright_line(key))
 
 

@@ -144,6 +144,8 @@ def not_a_document(lines: list[str]) -> str | None:
         total += size
         if noise.prose(line, tuple(line_words(line))):
             prose += size
+            if prose >= PROSE_MIN_CHARS:
+                return None  # enough sentences: a long policy is not read to the end
     if total and prose < PROSE_MIN_CHARS and prose < PROSE_MIN_SHARE * total:
         return (f"not the policy: a page of links and labels with almost no sentences "
                 f"({prose} of {total} characters; a hub, a region chooser or an error page?)")

@@ -15,9 +15,9 @@ from watcher_app.compare import compare
 
 POLICY = """# Privacy Policy
 Last updated: March 3, 2026
-We explain here how Northwind Labs collects and uses personal data when you use our apps and websites.
+We explain here how Northwind Labs collects and uses personal data when you use our apps.
 ## 1. What we collect
-We collect your account details, your messages and the device identifiers we need to run the service.
+We collect your account details, your messages and the device identifiers we need to run it.
 - Contact details such as your name and e-mail address.
 - Payment details when you buy a subscription.
 - Usage data about the features you open.

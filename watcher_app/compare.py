@@ -73,8 +73,8 @@ class _Doc:
         doc = cls(texts, keys, headings, counts, title, line_counts=Counter(keys))
         prose = [i for i, (t, k) in enumerate(kept) if noise.prose(t, k)]
         if prose:
-            title = next((i for i, t in enumerate(texts) if t.startswith("# ")), len(texts))
-            doc.head_end, doc.foot_start = min(prose[0], title), prose[-1] + 1
+            title_at = next((i for i, t in enumerate(texts) if t.startswith("# ")), len(texts))
+            doc.head_end, doc.foot_start = min(prose[0], title_at), prose[-1] + 1
         else:  # no prose at all: no zone is furniture
             doc.head_end, doc.foot_start = 0, len(texts)
         return doc
@@ -213,7 +213,7 @@ def _moved_sections(opcodes: list[tuple[str, int, int, int, int]], old: _Doc, ne
     same level under the same parent heading: a section moved, nothing reworded. (A
     paragraph moved into another section, or a section moved under another parent, changes
     what it applies to, and stays a change.)"""
-    deleted = {}
+    deleted: dict[tuple[tuple[str, ...], ...], list[tuple[str, int, int, int, int]]] = {}
     for op in opcodes:
         if op[0] == "delete":
             deleted.setdefault(tuple(old.keys[op[1]:op[2]]), []).append(op)

@@ -127,7 +127,7 @@ class Monitor:
         if current is None:
             return self._record_version(doc, cap, started, None, "first", "first version")
         verdict = compare(current.text.split("\n"), cap.lines,
-                          history=lambda: self._history(doc, current))
+                          history=lambda: self._history(doc))
         if verdict.kind == "same":
             return self._record_same(doc, cap, started, current)
         flap = self._flap_target(doc, current, cap)
@@ -156,12 +156,12 @@ class Monitor:
             reason += " (the text shrank by more than 60 %; confirmed by a second fetch)"
         return self._record_version(doc, cap, started, current, "change", reason)
 
-    def _history(self, doc: Document, current: Version) -> list[list[str]]:
+    def _history(self, doc: Document) -> list[list[str]]:
         """Earlier versions' lines, newest first: compare asks for them only when a re-dated
         text or a possible flap needs them."""
-        rows = (Version.select(Version.text).where((Version.document == doc)
-                                                   & (Version.id != current.id))
-                .order_by(Version.id.desc()).limit(HISTORY))
+        rows = (Version.select(Version.text)
+                .where((Version.document == doc) & (Version.current == False))  # noqa: E712
+                .order_by(Version.first_seen.desc()).limit(HISTORY))
         return [row.text.split("\n") for row in rows]
 
     def _flap_target(self, doc: Document, current: Version, cap: Capture) -> Version | None:

@@ -34,6 +34,7 @@ __all__ = ["CheckResult", "Monitor", "record_error", "sha256"]
 FLAP_HISTORY = 6  # how many earlier versions a flap may return to
 FLAP_WINDOW = dt.timedelta(days=30)  # ... if they were seen this recently
 LEASE_MARGIN_S = 600.0  # a check holds its document's lease this long beyond its confirm delay
+HISTORY = 12  # earlier versions compare may consult (re-dating, flaps up to noise)
 
 
 class Monitor:
@@ -85,7 +86,8 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
-        verdict = compare(current.text.split("\n"), cap.lines)
+        verdict = compare(current.text.split("\n"), cap.lines,
+                          history=lambda: self._history(doc))
         if verdict.kind == "same":
             if sha256("\n".join(cap.lines)) != current.sha256:
                 # Same words, other punctuation or layout: keep what the page shows, silently.
@@ -95,8 +97,9 @@ class Monitor:
         flap = self._flap_target(doc, current, cap)
         if flap is not None:
             return rec.flap(doc, cap, started, current, flap)
-        if verdict.kind == "truncated":
-            cap.problem = Problem(Outcome.BLOCKED, verdict.reason, Code.TRUNCATED)
+        if verdict.kind in ("truncated", "blocked"):
+            code = Code.TRUNCATED if verdict.kind == "truncated" else Code.NOT_THE_POLICY
+            cap.problem = Problem(Outcome.BLOCKED, verdict.reason, code)
             return rec.failure(doc, cap, started)
         if verdict.kind == "noise":
             return rec.version(doc, cap, started, current, VersionKind.NOISE, Code.NOISE,
@@ -121,6 +124,14 @@ class Monitor:
         analysis = _analyze(current.text, "\n".join(cap.lines)) if self.analyze else None
         return rec.version(doc, cap, started, current, VersionKind.CHANGE,
                            Code.CONFIRMED_CHANGE, reason, analysis)
+
+    def _history(self, doc: Document) -> list[list[str]]:
+        """Earlier versions' lines, newest first: compare asks for them only when a re-dated
+        text or a possible flap needs them."""
+        rows = (Version.select(Version.text)
+                .where((Version.document == doc) & (Version.current == False))  # noqa: E712
+                .order_by(Version.first_seen.desc()).limit(HISTORY))
+        return [row.text.split("\n") for row in rows]
 
     def _flap_target(self, doc: Document, current: Version, cap: Capture) -> Version | None:
         """A recent earlier version with exactly these words: the page flaps between variants."""

@@ -13,13 +13,20 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from watcher_app import noise
 from watcher_app.extract import Extracted
-from watcher_app.extract.normalize import clean_line, text_words
+from watcher_app.extract.normalize import clean_line, line_words, text_words
 from watcher_app.outcomes import Code, Outcome
 
 MIN_WORDS = 40  # fewer words than a short paragraph: not a policy
 COLLAPSE_RATIO = 0.4  # under 40 % of the last good text: suspicious until confirmed
 SHORT_PAGE_WORDS = 400  # a signature counts anywhere on a page shorter than this
+HEADINGS_SCANNED = 60  # headings this early in the page are read for a signature too
+# A page of links and labels (a hub, a region chooser, a soft 404 with the site's menus):
+# less than this share of its text is sentences, and less than this many characters. The
+# shortest real policy in ../shared/realworld has about 1,600 characters of sentences (67 %).
+PROSE_MIN_SHARE = 0.3
+PROSE_MIN_CHARS = 600
 
 # (reason, pattern): what a reader would recognise. Order matters: the first match names it.
 SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -89,10 +96,14 @@ class Problem:
 
 def signature_problem(title: str, lines: list[str], *, anywhere: bool,
                       login_form: Callable[[], bool] = lambda: False) -> Problem | None:
-    """The kind of non-policy page this looks like, from its title and first lines (or from
-    all of a short page's lines). `login_form` tells (lazily) whether the content holds a login
-    form, which turns a bare "Log in" line into a login wall."""
-    candidates = [title] + (lines if anywhere else lines[:4])
+    """The kind of non-policy page this looks like, from its title, first lines and early
+    headings (or from all of a short page's lines). Early headings matter for a soft 404 that
+    carries the site's menus above its "Page not found" heading. `login_form` tells (lazily)
+    whether the content holds a login form, which turns a bare "Log in" line into a login
+    wall."""
+    early = [line for line in lines[4:HEADINGS_SCANNED] if line.startswith("#")
+             and len(line.split()) <= 9]
+    candidates = [title] + (lines if anywhere else lines[:4] + early)
     for position, text in enumerate(candidates):
         text = text.lstrip("#-| ").strip()
         if not text or (not anywhere and len(text) > 160):
@@ -186,7 +197,40 @@ def validate_source(
     if len(words) < MIN_WORDS:
         return Problem(Outcome.BLOCKED, f"too little text to be the policy ({len(words)} words)",
                        Code.TOO_LITTLE_TEXT)
+    if raw_html is not None and (reason := not_a_document(extracted.lines)):
+        return Problem(Outcome.BLOCKED, reason, Code.NOT_THE_POLICY)
     return None
+
+
+def not_a_document(lines: list[str]) -> str | None:
+    """A page that holds almost no sentences is not a policy, whatever its size: a hub of
+    links, a region or language chooser, a soft 404 wrapped in the site's menus. (HTML only:
+    a PDF's text layer is cut into short lines.)"""
+    total = prose = 0
+    for line in lines:
+        size = len(line.lstrip("#-| "))
+        total += size
+        if noise.prose(line, tuple(line_words(line))) or _holds_sentences(line):
+            prose += size
+            if prose >= PROSE_MIN_CHARS:
+                return None  # enough sentences: a long policy is not read to the end
+    if total and prose < PROSE_MIN_CHARS and prose < PROSE_MIN_SHARE * total:
+        return (f"not the policy: a page of links and labels with almost no sentences "
+                f"({prose} of {total} characters; a hub, a region chooser or an error page?)")
+    return None
+
+
+# a sentence ending inside a line and the next one starting: a layout table that put a whole
+# policy into one cell still reads as sentences ("… we collect. We use …")
+INNER_SENTENCE = re.compile(r"[a-z\)][.!?] +[A-Z]")
+
+
+def _holds_sentences(line: str) -> bool:
+    """Content a policy is made of beyond single sentences: a paragraph run into one layout
+    cell, or a row of a data table (a list of sub-processors is a table, not a hub of links)."""
+    if line.startswith("|") and line.count("|") >= 3:
+        return True
+    return len(INNER_SENTENCE.findall(line)) >= 3
 
 
 def collapsed(new_words: int, previous_words: int) -> bool:

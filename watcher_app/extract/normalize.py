@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import unicodedata
@@ -76,7 +77,19 @@ TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
 def line_words(line: str) -> list[str]:
     """The comparison key of a line (see module docstring). A URL printed in the text is a link
     target, not wording; an e-mail address is one token; Cloudflare's e-mail placeholder is the
-    token "@email" so that it can be matched against the address it hides."""
+    token "@email" so that it can be matched against the address it hides.
+
+    This is the one tokeniser of the comparison: the stored key (text_words), compare.py and
+    validate.py all read lines through it."""
+    return list(_line_key(line))
+
+
+# One check reads each line's key several times (validation, the stored key, the comparison
+# with the current version, the collapse test): on a 3 MB page that was most of the check's
+# time. Large enough for two versions of a 50,000-paragraph page; checks run in a child
+# process, so the cache lives as long as one check.
+@functools.lru_cache(maxsize=1 << 17)
+def _line_key(line: str) -> tuple[str, ...]:
     text = line.casefold().translate(INVISIBLE)  # stored lines are clean; raw ones may not be
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
@@ -101,7 +114,7 @@ def line_words(line: str) -> list[str]:
         if word != last or len(word) < 3:
             out.append(word)
             last = word
-    return out
+    return tuple(out)
 
 
 def words_sha256(words: list[str]) -> str:
@@ -112,7 +125,7 @@ def words_sha256(words: list[str]) -> str:
 def text_words(lines: list[str]) -> list[str]:
     words: list[str] = []
     for line in lines:
-        words.extend(line_words(line))
+        words.extend(_line_key(line))
     return words
 
 

@@ -38,10 +38,12 @@ LIMIT_MESSAGE = (f"You can watch at most {MAX_WATCHED_PLATFORMS} platforms. Unti
                  "(its history is kept).")
 
 
-def catalogue_entries() -> list[tuple[PlatformSpec, str]]:
-    """Every platform the user can pick: the bundled catalogue plus imported and custom ones
-    already in the database, as (spec, origin), sorted by name."""
-    entries = {pid: (spec, "bundled") for pid, spec in bundled_catalog().items()}
+def catalogue_entries(include_bundled: bool = True) -> list[tuple[PlatformSpec, str]]:
+    """Every platform the user can pick: the bundled catalogue (unless left out: the demo
+    offers its own platforms only) plus imported and custom ones already in the database, as
+    (spec, origin), sorted by name."""
+    entries = ({pid: (spec, "bundled") for pid, spec in bundled_catalog().items()}
+               if include_bundled else {})
     for plat in Platform.select().where(Platform.origin != "bundled"):
         try:
             entries[plat.id] = (parse_declaration(plat.declaration, plat.id), plat.origin)
@@ -55,9 +57,11 @@ class PickerDialog(QDialog):
 
     def __init__(self, db: peewee.Database, parent: QWidget | None = None, *,
                  first_run: bool = False,
-                 fetcher_factory: Callable[[], Fetcher] = Fetcher) -> None:
+                 fetcher_factory: Callable[[], Fetcher] = Fetcher,
+                 include_bundled: bool = True, intro_text: str | None = None) -> None:
         super().__init__(parent)
         self.db, self.fetcher_factory = db, fetcher_factory
+        self.include_bundled = include_bundled
         self.setWindowTitle("Welcome \u2014 choose what to watch" if first_run
                             else "Platforms to watch")
         self.resize(760, 640)
@@ -66,6 +70,8 @@ class PickerDialog(QDialog):
             "background, keeps every version on this computer and tells you when one really "
             "changes." if first_run else
             "Tick the platforms to watch (at most ten). Unticking keeps their history.")
+        if intro_text is not None:
+            intro.setText(intro_text)
         intro.setWordWrap(True)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search platforms and document types…")
@@ -131,7 +137,7 @@ class PickerDialog(QDialog):
         self._updating = True
         self.tree.clear()
         self.items.clear()
-        for spec, origin in catalogue_entries():
+        for spec, origin in catalogue_entries(self.include_bundled):
             docs = list(spec.documents.values())
             names = [d.type for d in docs]
             detail = ", ".join(names[:3]) + (f" +{len(names) - 3} more" if len(names) > 3 else "")

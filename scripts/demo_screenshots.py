@@ -77,8 +77,6 @@ def main() -> int:
         picker = next(w for w in window.findChildren(PickerDialog) if w.isVisible())
         for item in picker.items.values():
             item.setCheckState(0, Qt.CheckState.Checked)
-        picker.items["quillmind"].setExpanded(True)
-        save(picker, "demo-picker")
         picker.buttons.button(picker.buttons.StandardButton.Ok).click()
         idle(controller)
         for _ in range(2):  # the AI-training flip, then the cosmetic edit
@@ -92,11 +90,22 @@ def main() -> int:
                 item.setExpanded(key in ("p:quillmind", "p:bazaarloop"))
         window.feed.table.selectRow(0)
         save(window, "demo-feed")
+        # the user follows the alert: "View change" opens the diff (and dismisses the alert)
         flip = (Change.select().join(Document, on=(Change.document == Document.id))
                 .where(Document.platform == "quillmind").order_by(Change.id.desc()).first())
-        window.open_change(flip.id)
+        assert window.banner.change_id == flip.id
+        window.banner.view_btn.click()
         QTest.qWait(1000)
+        diff = window.diff
+        diff.next_change()  # the training clause (the first change is the date line)
+        heading = diff.model.index(diff.model.stops[1] - 1, 0)
+        diff.view.scrollTo(heading, diff.view.ScrollHint.PositionAtTop)
         save(window, "demo-diff")
+        # the cosmetic edit, as the timeline keeps it: a noise version, no alert
+        cosmetic = Document.get((Document.platform == "bazaarloop")
+                                & (Document.type == "Privacy Policy"))
+        window.sidebar.select(f"d:{cosmetic.id}")
+        save(window, "demo-timeline")
         controller.shutdown(wait=True)
         window.close()
     for path in written:

@@ -7,10 +7,12 @@ import os
 import socket
 from collections.abc import Iterator
 
+import keyring
 import pytest
 
 from tests.loopback import LoopbackServer
 from watcher_app.demo import offline
+from watcher_app.demo.keystore import DemoKeyring, restore_keyring
 from watcher_app.fetch import Fetcher, FetchError
 from watcher_app.loopback import is_loopback_host, is_loopback_url
 from watcher_app.settings import LOOPBACK_MIN_CHECK_INTERVAL_S, Settings
@@ -83,8 +85,11 @@ def test_child_processes_inherit_the_guard(monkeypatch: pytest.MonkeyPatch) -> N
     try:
         offline.activate_from_environment()
         assert offline.active()
+        assert isinstance(keyring.get_keyring(), DemoKeyring)  # not the user's keyring
     finally:
         offline.deactivate()
+        restore_keyring()
+    assert not isinstance(keyring.get_keyring(), DemoKeyring)
     assert os.environ[offline.OFFLINE_ENV] == "1"
 
 

@@ -8,9 +8,12 @@ import os
 import tempfile
 from pathlib import Path
 
+import keyring
 import peewee
 
+from watcher_app import autostart
 from watcher_app.demo import offline
+from watcher_app.demo.keystore import DemoKeyring
 from watcher_app.demo.seed import ORIGIN
 from watcher_app.demo.session import FOLDER_PREFIX, DemoSession, remove_stale_folders
 from watcher_app.demo.site import DemoSite, Pace
@@ -41,6 +44,8 @@ def kinds(platform: str, doc_type: str) -> list[str]:
 def test_session_records_the_history_and_cleans_up(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.delenv(offline.OFFLINE_ENV, raising=False)
     monkeypatch.setenv(RENDER_ENV, "1")
+    monkeypatch.setattr(autostart, "is_enabled", lambda: True)  # the user's real login entry
+    real_keyring = keyring.get_keyring()
     before = utcnow()
     progress: list[tuple[int, int]] = []
     session = DemoSession(Pace(), progress=lambda done, total: progress.append((done, total)))
@@ -54,6 +59,9 @@ def test_session_records_the_history_and_cleans_up(monkeypatch) -> None:  # noqa
         # nothing leaves this machine, in this process and in its check processes
         assert offline.active() and os.environ[offline.OFFLINE_ENV] == "1"
         assert os.environ[RENDER_ENV] == "0"
+        # nothing of the user's is touched: not their password store, not their login entry
+        assert isinstance(keyring.get_keyring(), DemoKeyring)
+        assert load_settings().start_at_login  # saving the demo's settings keeps it as it is
 
         # recorded by the real check path: first versions, verified checks, changes with their
         # analysis, noise versions, a blocked maintenance page
@@ -104,6 +112,7 @@ def test_session_records_the_history_and_cleans_up(monkeypatch) -> None:  # noqa
     assert not folder.exists()
     assert not offline.active()
     assert offline.OFFLINE_ENV not in os.environ and os.environ[RENDER_ENV] == "1"
+    assert keyring.get_keyring() is real_keyring
 
 
 def test_stale_demo_folders_are_removed(tmp_path: Path) -> None:

@@ -62,9 +62,13 @@ def deactivate() -> None:
 
 
 def activate_from_environment() -> None:
-    """For the app's child processes: the parent's demo switched the guard on for them."""
+    """For the app's child processes: the parent's demo switched the guard on for them (and
+    its own password store: see keystore.py)."""
     if os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0"):
         activate()
+        from watcher_app.demo.keystore import use_demo_keyring
+
+        use_demo_keyring()
 
 
 def _refused_host(event: str, args: tuple[Any, ...]) -> str | None:

@@ -20,11 +20,14 @@ from pathlib import Path
 
 import peewee
 
+from watcher_app import autostart
 from watcher_app.demo import offline
+from watcher_app.demo.keystore import restore_keyring, use_demo_keyring
 from watcher_app.demo.seed import ORIGIN, SeedReport, seed_history
 from watcher_app.demo.site import DemoSite, Pace
 from watcher_app.isolated import ChildProcessMonitor
 from watcher_app.render import RENDER_ENV
+from watcher_app.settings import load_settings, save_settings
 from watcher_app.store.db import open_database
 from watcher_app.store.models import Platform
 
@@ -48,6 +51,7 @@ class DemoSession:
         os.environ[offline.OFFLINE_ENV] = "1"
         os.environ[RENDER_ENV] = "0"
         offline.activate()
+        use_demo_keyring()  # a credential typed into the demo never reaches the real keyring
         remove_stale_folders()
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.site = DemoSite(every_s=self.pace.edit_every_s, clock=clock, today=today)
@@ -58,6 +62,11 @@ class DemoSession:
             self._db = self.db
             self.report: SeedReport = seed_history(self.db, self.site, self.pace,
                                                    progress=progress)
+            # The demo's settings say what the system says about start at login, so saving
+            # them in the demo never adds or removes the real app's login entry.
+            settings = load_settings()
+            settings.start_at_login = autostart.is_enabled()
+            save_settings(settings)
         except BaseException:
             self.close()
             raise
@@ -91,6 +100,7 @@ class DemoSession:
             else:
                 os.environ[name] = value
         offline.deactivate()
+        restore_keyring()
 
     def __enter__(self) -> DemoSession:
         return self

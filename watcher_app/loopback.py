@@ -6,7 +6,6 @@ interface costs no platform anything and reaches nobody outside this computer.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost",
@@ -21,6 +20,8 @@ def is_loopback_host(host: str | bytes | None) -> bool:
     name = host.strip().strip("[]").rstrip(".").lower()
     if name in LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
+    import ipaddress  # only for names that are not spelled as loopback already
+
     try:
         return ipaddress.ip_address(name.split("%", 1)[0]).is_loopback
     except ValueError:

@@ -17,7 +17,6 @@ the guard on when it is set.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import threading
 from typing import Any
@@ -79,6 +78,8 @@ def _refused_host(event: str, args: tuple[Any, ...]) -> str | None:
             return None  # None/"": a wildcard for binding, never a remote lookup
         return str(host)
     if event in _ADDRESS_EVENTS and len(args) >= 2:
+        import socket  # (here: `cli.main` imports this module on every command)
+
         sock, address = args[0], args[-1] if event == "socket.sendmsg" else args[1]
         if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
             return None  # Unix sockets and the like: local IPC

@@ -26,7 +26,7 @@ if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
 
 from watcher_app.analysis import analyze_change  # noqa: E402
 from watcher_app.diff import diff_texts  # noqa: E402
-from watcher_app.monitor import key_sha  # noqa: E402
+from watcher_app.extract.normalize import text_words, words_sha256  # noqa: E402
 from watcher_app.store.db import open_database  # noqa: E402
 from watcher_app.store.models import Alert, Change, Check, Document, Snapshot, Version  # noqa: E402
 from watcher_app.watchlist import watch  # noqa: E402
@@ -196,10 +196,11 @@ def add_version(doc: Document, text: str, at: dt.datetime, kind: str, previous: 
                            content_type="text/html", sha256=hashlib.sha256(raw).hexdigest(),
                            size=len(raw), raw=zlib.compress(raw))
     Version.update(current=False).where(Version.document == doc).execute()
-    version = Version.create(document=doc, text=text, sha256=hashlib.sha256(
-        text.encode()).hexdigest(), key_sha256=key_sha(text.split("\n")), snapshots=[snap.id],
+    version = Version.create(
+        document=doc, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(),
+        key_sha256=words_sha256(text_words(text.split("\n"))), snapshots=[snap.id],
         extractor_version=1, kind=kind, first_seen=at, last_verified=at, current=True)
-    outcome = {"first": "first", "change": "changed"}.get(kind, "unchanged")
+    outcome = {"first": "first", "change": "changed"}.get(kind, "noise")
     reason = {"first": "first version", "change": "the wording changed (confirmed)",
               "noise": "only punctuation or layout changed"}[kind]
     Check.create(document=doc, started_at=at, outcome=outcome, reason=reason, http_status=200,

@@ -326,10 +326,19 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError as exc:
         if not _missing_qt(exc):
             raise
+        if args.demo:
+            print("governance-watcher: --demo opens the desktop app, which needs PySide6",
+                  file=sys.stderr)
+            return 1
         build_parser().print_help()
         print(f"governance-watcher: the desktop app needs PySide6, which is not installed "
               f"({exc}); the commands above work without it.", file=sys.stderr)
         return 0
+    if args.demo:
+        from watcher_app.demo.site import Pace
+
+        pace = Pace() if args.demo_every is None else Pace.for_edits_every(args.demo_every)
+        return run_app(None, demo=pace)
     return run_app(args.data_dir, minimized=args.minimized)
 
 
@@ -375,6 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder of the database (default: $GOVERNANCE_WATCHER_HOME or the "
                              "user data folder)")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the desktop app on fictional platforms served by the app "
+                             "itself, with a throw-away data folder: nothing leaves this "
+                             "machine and your own data is not touched")
+    parser.add_argument("--demo-every", type=float, metavar="S",
+                        help="with --demo: seconds between the scheduled policy edits "
+                             "(default 75; checks and confirmations follow the pace)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
@@ -463,10 +479,21 @@ def _text_args(args: argparse.Namespace) -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    from watcher_app.demo.offline import activate_from_environment
+
+    activate_from_environment()  # a check process of a demo stays on this machine too
     parser = build_parser()
     args = parser.parse_args(argv)
     _text_args(args)
     func = getattr(args, "func", cmd_app)
+    if args.demo and func is not cmd_app:
+        parser.error("--demo opens the desktop app; run it without a command")
+    if args.demo and args.data_dir:
+        parser.error("--demo uses a throw-away data folder of its own; leave out --data-dir")
+    if args.demo_every is not None and not args.demo:
+        parser.error("--demo-every only applies to --demo")
+    if args.demo_every is not None and not 5 <= args.demo_every <= 3600:
+        parser.error("--demo-every takes 5 to 3600 seconds")
     from watcher_app.config import DataDirError
     from watcher_app.export import ExportRefused
     from watcher_app.reports import NotFound

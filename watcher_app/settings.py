@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from watcher_app.config import DEFAULT_CHECK_INTERVAL_S, MIN_CHECK_INTERVAL_S
+from watcher_app.loopback import is_loopback_url
 from watcher_app.ota import DEFAULT_SOURCES as DEFAULT_OTA_SOURCES
 from watcher_app.store.models import Document, Setting, database_proxy
 
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 THRESHOLDS: tuple[str, ...] = ("all", "medium", "high")
 # The scheduler uses at most a quarter of a document's interval of it, whatever is set here.
 MAX_JITTER_S = 3600
+# The minimum interval protects the platforms' servers; a document served from this machine
+# (the demo's built-in site, `--demo`) may be checked far more often.
+LOOPBACK_MIN_CHECK_INTERVAL_S = 5
 
 
 class SettingsError(ValueError):
@@ -51,9 +55,12 @@ class Settings:
     def interval_for(self, doc: Document) -> int:
         """The check interval of one document: its own (Document.check_interval_s, the one
         home of a per-document interval), else the global setting. Never below the minimum,
-        whatever an old database holds."""
+        whatever an old database holds (a document served from this machine has a lower
+        minimum: it burdens no one)."""
         chosen = doc.check_interval_s or self.check_interval_s
-        return max(int(chosen), MIN_CHECK_INTERVAL_S)
+        local = bool(doc.sources) and all(is_loopback_url(str(s.get("url", "")))
+                                          for s in doc.sources)
+        return max(int(chosen), LOOPBACK_MIN_CHECK_INTERVAL_S if local else MIN_CHECK_INTERVAL_S)
 
     def in_quiet_hours(self, when: dt.datetime) -> bool:
         """Whether local time `when` falls inside the quiet hours (end hour excluded)."""

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._status_bar()
         self._actions()
         self.current_change_id: int | None = None
+        self.picker_options: dict[str, object] = {}  # the demo lists its own platforms only
         self.export_actions = install_export_menu(self)
         self.catalog_updater = install_catalog_update(self, data_dir, self.status_text)
         self._wire()
@@ -357,6 +358,18 @@ class MainWindow(QMainWindow):
     def show_banner(self, title: str, body: str, change_id: int | None) -> None:
         self.banner.show_alert(title, body, change_id)
 
+    def add_top_strip(self, widget: QWidget) -> None:
+        """A strip across the window above the sidebar and the pages (the demo's banner)."""
+        holder = QWidget()
+        col = QVBoxLayout(holder)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addWidget(widget)
+        central = self.takeCentralWidget()
+        if central is not None:
+            col.addWidget(central, 1)
+        self.setCentralWidget(holder)
+
     # --- commands ---------------------------------------------------------------------------------
 
     def _pause_clicked(self, checked: bool) -> None:
@@ -368,7 +381,8 @@ class MainWindow(QMainWindow):
         self.check_requested.emit(ids or None)
 
     def open_picker(self, first_run: bool = False) -> PickerDialog:
-        dialog = PickerDialog(self.db, self, first_run=first_run)
+        dialog = PickerDialog(self.db, self, first_run=first_run,
+                              **self.picker_options)  # type: ignore[arg-type]
         dialog.changed.connect(self._watchlist_changed)
         dialog.open()
         return dialog

@@ -52,11 +52,13 @@ def data_folder(db: peewee.Database) -> Path | None:
     return Path(db.database).parent if db.database not in ("", ":memory:") else None
 
 
-def catalogue_rows(db: peewee.Database) -> list[CatalogRow]:
+def catalogue_rows(db: peewee.Database, include_catalog: bool = True) -> list[CatalogRow]:
     """Every platform the user can pick, sorted by name: the catalogue (bundled + synced from
-    OTA) and the platforms in the database that it does not have (imported, custom, or an OTA
-    service no longer synced), each with its origin."""
-    entries = catalog_entries(data_folder(db), sources=load_settings().ota_sources)
+    OTA; left out in the demo, which offers its own platforms only) and the platforms in the
+    database that it does not have (imported, custom, or an OTA service no longer synced),
+    each with its origin."""
+    entries = (catalog_entries(data_folder(db), sources=load_settings().ota_sources)
+               if include_catalog else [])
     rows = {e.id: CatalogRow(
         e.id, e.name, e.origin, e.origin_label,
         [(d.type, [s.url for s in d.sources]) for d in e.spec.documents.values()],
@@ -82,9 +84,11 @@ class PickerDialog(QDialog):
 
     def __init__(self, db: peewee.Database, parent: QWidget | None = None, *,
                  first_run: bool = False,
-                 fetcher_factory: Callable[[], Fetcher] = Fetcher) -> None:
+                 fetcher_factory: Callable[[], Fetcher] = Fetcher,
+                 include_bundled: bool = True, intro_text: str | None = None) -> None:
         super().__init__(parent)
         self.db, self.fetcher_factory = db, fetcher_factory
+        self.include_bundled = include_bundled
         self.setWindowTitle("Welcome \u2014 choose what to watch" if first_run
                             else "Platforms to watch")
         self.resize(760, 640)
@@ -93,6 +97,8 @@ class PickerDialog(QDialog):
             "background, keeps every version on this computer and tells you when one really "
             "changes." if first_run else
             "Tick the platforms to watch (at most ten). Unticking keeps their history.")
+        if intro_text is not None:
+            intro.setText(intro_text)
         intro.setWordWrap(True)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search platforms, document types and origins…")
@@ -158,7 +164,7 @@ class PickerDialog(QDialog):
     def populate(self, checked: set[str] | None = None) -> None:
         if checked is None:
             checked = {p.id for p in Platform.select().where(Platform.watched == True)}  # noqa: E712
-        self.rows = catalogue_rows(self.db)
+        self.rows = catalogue_rows(self.db, self.include_bundled)
         self.row_of = {row.id: i for i, row in enumerate(self.rows)}
         self.checked = {pid for pid in checked if pid in self.row_of}
         self.model = build_model(self.rows, self.checked)

@@ -17,7 +17,7 @@ import pytest
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
 from tests.paths import PAGES
-from tests.test_secrets import MemoryKeyring
+from tests.test_keyring_store import MemoryKeyring
 from watcher_app import credentials
 from watcher_app.fetch import Fetcher, FetchError
 from watcher_app.monitor import Monitor

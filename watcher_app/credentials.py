@@ -15,7 +15,7 @@ from watcher_app.fetch import BoundHeaders, origin_of
 from watcher_app.netguard import is_loopback_host
 from watcher_app.store.models import Document, Setting
 
-# `secrets` (keyring) is imported only where a credential is really used: importing keyring
+# `keyring_store` (keyring) is imported only where a credential is really used: importing keyring
 # costs a cold `check` of public pages ~0.1 s for nothing.
 
 
@@ -73,7 +73,7 @@ def bound_origin(document_id: int) -> str | None:
 
 
 def store(document_id: int, kind: str, value: str) -> None:
-    from watcher_app import secrets
+    from watcher_app import keyring_store
 
     if kind not in KINDS:
         raise ValueError(f"unknown credential kind {kind!r}")
@@ -86,14 +86,14 @@ def store(document_id: int, kind: str, value: str) -> None:
         raise CredentialRefused(
             f"Basic credentials would cross the network in clear text to {origin}: they are "
             "only stored for https pages (or this machine).")
-    secrets.store_secret(secrets.document_secret_key(document_id, kind), value)
+    keyring_store.store_secret(keyring_store.document_secret_key(document_id, kind), value)
     mark(document_id, kind, True, origin)
 
 
 def delete(document_id: int, kind: str) -> None:
-    from watcher_app import secrets
+    from watcher_app import keyring_store
 
-    secrets.delete_secret(secrets.document_secret_key(document_id, kind))
+    keyring_store.delete_secret(keyring_store.document_secret_key(document_id, kind))
     mark(document_id, kind, False)
 
 
@@ -127,11 +127,11 @@ def headers_for(document_id: int) -> dict[str, str]:
     entry = _marks().get(str(document_id))
     if not entry or origin_of(_first_url(document_id)) != entry["origin"]:
         return {}
-    from watcher_app import secrets
+    from watcher_app import keyring_store
 
     headers: dict[str, str] = {}
     for kind in entry["kinds"]:
-        value = secrets.get_secret(secrets.document_secret_key(document_id, kind))
+        value = keyring_store.get_secret(keyring_store.document_secret_key(document_id, kind))
         if not value:
             continue
         if kind == "cookie":

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watcher_app import autostart, credentials, secrets
+from watcher_app import autostart, credentials, keyring_store
 from watcher_app.config import MIN_CHECK_INTERVAL_S
 from watcher_app.settings import (
     Settings,
@@ -185,7 +185,7 @@ class SettingsDialog(QDialog):
     def _credentials_group(self) -> QGroupBox:
         box = QGroupBox("Credentials for documents behind a login")
         form = QFormLayout(box)
-        ok, message = secrets.backend_status()
+        ok, message = keyring_store.backend_status()
         self.keyring_ok = ok
         status = QLabel(message)
         status.setWordWrap(True)

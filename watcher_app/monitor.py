@@ -23,7 +23,7 @@ from watcher_app.check_result import CheckResult
 from watcher_app.compare import compare
 from watcher_app.extract.normalize import text_words
 from watcher_app.fetch import Fetcher
-from watcher_app.outcomes import Code, Outcome, VersionKind
+from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.recorder import Recorder, current_version, record_error, result_for, sha256
 from watcher_app.store import lease
 from watcher_app.store.models import Document, Version, utcnow
@@ -85,6 +85,10 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
+        if current.origin != Origin.LIVE:  # the first live capture after a history import
+            from watcher_app.backfill.live import first_live_capture
+
+            return first_live_capture(rec, doc, cap, started, current)
         verdict = compare(current.text.split("\n"), cap.lines)
         if verdict.kind == "same":
             if sha256("\n".join(cap.lines)) != current.sha256:

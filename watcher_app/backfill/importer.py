@@ -150,6 +150,9 @@ def import_document(run: _Run, versions: list[OtaVersion],
     except Cancelled:
         _flush(run)  # what was judged is kept: the next run goes on from there
         report.cancelled = True
+    except DatasetError:
+        _flush(run)  # a broken download or entry: what came before it stays
+        raise
     progress(Progress(doc.type, done, len(todo), report.imported, source.transferred, "done"))
 
 

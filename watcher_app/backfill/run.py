@@ -136,9 +136,11 @@ def _match(data: Dataset, platform: Platform, docs: list[Document], candidates: 
            one: bool) -> list[tuple[Document, str, list[OtaVersion]]]:
     svc = data.find_service(candidates)
     if svc is None:
-        raise BackfillError(f"the dataset has no service {candidates[0]!r} ({len(data.services())} "
-                            "services in it); name the right one with --service \"OTA service "
-                            "id\"")
+        services = data.services()
+        listed = ", ".join(services[:12]) + (f" and {len(services) - 12} more"
+                                             if len(services) > 12 else "")
+        raise BackfillError(f"the dataset has no service {candidates[0]!r} (it has {listed}); "
+                            "name the right one with --service \"OTA service id\"")
     types = {t.casefold(): t for t in data.terms_types(svc)}
     chosen = [(d, svc, data.versions(svc, types[d.type.casefold()])) for d in docs
               if d.type.casefold() in types]

@@ -72,6 +72,12 @@ class FileSource:
     def close(self) -> None:
         self._file.close()
 
+    def __enter__(self) -> FileSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 class HttpSource:
     """A dataset ZIP behind a URL whose server honours `Range` (GitHub's asset host does)."""
@@ -95,6 +101,12 @@ class HttpSource:
     def close(self) -> None:
         if self._own:
             self._client.close()
+
+    def __enter__(self) -> HttpSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def tail(self, length: int) -> bytes:
         """The last `length` bytes (a suffix range), which also tells the file's size."""

@@ -277,9 +277,9 @@ class Recorder:
         later run does not download them again."""
         with self.db.atomic("IMMEDIATE"):
             paths = [item.provenance["path"] for item in items]
-            stored = {path for (path,) in Version.select(IMPORT_PATH).where(
+            stored = {v.provenance["path"] for v in Version.select(Version.provenance).where(
                 (Version.document == doc) & (Version.origin == Origin.OPEN_TERMS_ARCHIVE)
-                & IMPORT_PATH.in_(paths)).tuples()} if paths else set()
+                & IMPORT_PATH.in_(paths))} if paths else set()
             out: list[Version | None] = []
             for item in items:
                 if item.provenance["path"] in stored:

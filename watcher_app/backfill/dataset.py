@@ -94,7 +94,8 @@ class Dataset:
             if match is None:
                 continue
             self.basename = self.basename or base
-            when = dt.datetime(*map(int, match.groups()))  # noqa: DTZ001 - naive UTC
+            year, month, day, hour, minute, second = map(int, match.groups())
+            when = dt.datetime(year, month, day, hour, minute, second)  # naive UTC
             self._versions[(service, terms_type)].append(
                 OtaVersion(service, terms_type, when, f"{service}/{terms_type}/{filename}",
                            entry))

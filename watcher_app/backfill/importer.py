@@ -22,7 +22,7 @@ from watcher_app.backfill.source import Cancelled, DatasetError
 from watcher_app.compare import compare
 from watcher_app.extract.normalize import text_words
 from watcher_app.outcomes import Code, Origin, VersionKind
-from watcher_app.recorder import IMPORT_PATH, SKIPPED_KEY, ImportedVersion, Recorder, sha256
+from watcher_app.recorder import SKIPPED_KEY, ImportedVersion, Recorder, sha256
 from watcher_app.store.models import Document, Setting, Version
 from watcher_app.validate import (
     SHORT_PAGE_WORDS,
@@ -88,6 +88,7 @@ class _Node:
     first_seen: dt.datetime
     key_sha256: str
     version: Version | None = None  # once stored
+    complete: bool = False  # `version` was read with its text (a change needs it)
     batch_index: int | None = None  # while waiting in the current batch
     text: str | None = None
     end: dt.datetime | None = None  # when the next version replaced it
@@ -116,8 +117,8 @@ class _Run:
 
 def imported_state(doc: Document) -> tuple[set[str], dict[str, str]]:
     """Archive paths already imported for the document, and those judged not the policy."""
-    paths = {p for (p,) in Version.select(IMPORT_PATH).where(
-        (Version.document == doc) & (Version.origin == Origin.OPEN_TERMS_ARCHIVE)).tuples()}
+    paths = {str((v.provenance or {}).get("path")) for v in Version.select(Version.provenance)
+             .where((Version.document == doc) & (Version.origin == Origin.OPEN_TERMS_ARCHIVE))}
     row = Setting.get_or_none(Setting.key == SKIPPED_KEY.format(document=doc.id))
     skipped = row.value if row is not None and isinstance(row.value, dict) else {}
     return paths, skipped
@@ -260,8 +261,8 @@ def _ref(node: _Node | None) -> Version | int | None:
     if node is None:
         return None
     if node.version is not None:
-        if node.version.text is None:  # read without its text: the change needs it
-            node.version = Version.get_by_id(node.version.id)
+        if not node.complete:  # read without its text: the change needs it
+            node.version, node.complete = Version.get_by_id(node.version.id), True
         return node.version
     return node.batch_index
 
@@ -284,7 +285,7 @@ def _flush(run: _Run) -> None:
         stored = run.recorder.import_versions(run.doc, run.batch, run.skipped)
         for node, version in zip(run.batch_nodes, stored, strict=True):
             if version is not None:
-                node.version = version
+                node.version, node.complete = version, True
             node.batch_index = None
         run.batch, run.batch_nodes, run.skipped = [], [], {}
     run.flushed_at = time.perf_counter()

@@ -211,15 +211,15 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE, *,
                     .offset(offset).limit(limit))
     changes = {c.to_version_id: c for c in Change.select().where(
         Change.to_version.in_([v.id for v in versions]))}
-    notes = dict(Check.select(Check.version, Check.reason).where(
+    notes = {c.version_id: c.reason for c in Check.select(Check.version, Check.reason).where(
         Check.version.in_([v.id for v in versions])
-        & Check.code.in_([Code.ARCHIVE_MATCH, Code.ARCHIVE_DIFFERS])).tuples())
+        & Check.code.in_([Code.ARCHIVE_MATCH, Code.ARCHIVE_DIFFERS]))}
     numbers = numbers_of(document_id)
     folded: list[dt.datetime] = []
     if fold and versions:
-        folded = sorted(t for (t,) in Version.select(Version.first_seen).where(
+        folded = sorted(v.first_seen for v in Version.select(Version.first_seen).where(
             (Version.document == document_id) & hidden
-            & (Version.first_seen > versions[-1].first_seen)).tuples())
+            & (Version.first_seen > versions[-1].first_seen)))
     out = []
     newer: dt.datetime | None = None  # the entry above this one (on the page before, at first)
     if fold and offset > 0:
@@ -301,10 +301,10 @@ def version_choices(document_id: int) -> list[tuple[int, dt.datetime, str]]:
     """(id, first seen, kind) of every version, oldest first: the compare combo boxes. The
     kind of an imported version says so, so the two origins stay apart in the diff."""
     rows = (Version.select(Version.id, Version.first_seen, Version.kind, Version.origin)
-            .where(Version.document == document_id)
-            .order_by(Version.first_seen, Version.id).tuples())
-    return [(vid, seen, kind if origin == Origin.LIVE else f"{kind} \u00b7 {ARCHIVE_LABEL}")
-            for vid, seen, kind, origin in rows]
+            .where(Version.document == document_id).order_by(Version.first_seen, Version.id))
+    return [(v.id, v.first_seen,
+             v.kind if v.origin == Origin.LIVE else f"{v.kind} \u00b7 {ARCHIVE_LABEL}")
+            for v in rows]
 
 
 ARCHIVE_LABEL = "Open Terms Archive"

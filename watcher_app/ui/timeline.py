@@ -87,7 +87,7 @@ class _EntryDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(muted if grey else text)
         head = (f"v{entry.number}  \u00b7  {theme.when(entry.first_seen)}  \u00b7  "
-                f"{KIND_LABELS.get(entry.kind, entry.kind)}")
+                f"{_kind_label(entry)}")
         if entry.current:
             head += "  \u00b7  current"
         if entry.imported:
@@ -110,7 +110,8 @@ class _EntryDelegate(QStyledItemDelegate):
         painter.drawText(QRect(r.right() - pill_w - right_w, r.top(), right_w - 6, fm.height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
         summary = (entry.summary or entry.note or "").split("\n")[0] or {
-            VersionKind.FIRST: "The text as first captured.",
+            VersionKind.FIRST: "The text as Open Terms Archive first recorded it."
+            if entry.imported else "The text as first captured.",
             VersionKind.NOISE: "Only layout, punctuation or page furniture moved; kept for the "
                                "record.",
             VersionKind.UPGRADE: "The extractor improved; same page, re-read. Kept for the "
@@ -135,6 +136,12 @@ def two_lines(fm: QFontMetrics, text: str, width: int) -> list[str]:
         return [fm.elidedText(text, Qt.TextElideMode.ElideRight, width)]
     rest = " ".join(words)
     return [first, fm.elidedText(rest, Qt.TextElideMode.ElideRight, width)] if rest else [first]
+
+
+def _kind_label(entry: TimelineEntry) -> str:
+    if entry.kind == VersionKind.FIRST and entry.note:  # after an archived history
+        return "First live capture \u2014 no alert"
+    return KIND_LABELS.get(VersionKind(entry.kind), entry.kind)
 
 
 def _provenance_tip(entry: TimelineEntry) -> str:

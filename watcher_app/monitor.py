@@ -85,10 +85,12 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
-        if current.origin != Origin.LIVE:  # the first live capture after a history import
+        if current.origin != Origin.LIVE:  # perhaps the first live capture after an import
             from watcher_app.backfill.live import first_live_capture
 
-            return first_live_capture(rec, doc, cap, started, current)
+            baseline = first_live_capture(rec, doc, cap, started, current)
+            if baseline is not None:
+                return baseline
         verdict = compare(current.text.split("\n"), cap.lines)
         if verdict.kind == "same":
             if sha256("\n".join(cap.lines)) != current.sha256:

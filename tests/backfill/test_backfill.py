@@ -233,3 +233,25 @@ def test_latest_published_dataset_from_the_release_api(db: peewee.Database, plat
     assert version.provenance["collection"] == "examples"
     with pytest.raises(BackfillError, match="no dataset for the collection 'nothing'"):
         backfill(db, platform, collection="nothing")
+
+
+def test_a_flap_back_to_an_archived_text_still_alerts_the_next_change(
+        db: peewee.Database, platform: str, server: LoopbackServer, tmp_path: Path) -> None:
+    """After the first live capture, the page returns to a recent archived text (a flap: the
+    archived version becomes current again); a real change after that is an alert, not another
+    "first live capture"."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    older, newer = (now - dt.timedelta(days=d) for d in (20, 10))
+    a, b = maker.policy(), maker.policy(retention="ninety days")
+    recent = tmp_path / "recent.zip"
+    stamp = "%Y-%m-%dT%H-%M-%SZ"
+    recent.write_bytes(maker.dataset_zip({(maker.SERVICE, maker.PRIVACY): [
+        (older.strftime(stamp), a, "first"), (newer.strftime(stamp), b, "change")]}))
+    backfill(db, platform, document=maker.PRIVACY, dataset=str(recent))
+    doc = Document.get(Document.type == maker.PRIVACY)
+    outcomes = []
+    with Monitor(db, Fetcher(), confirm_delay_s=0) as monitor:
+        for markdown in (b, a, maker.policy(retention="five years")):
+            _serve_policy(server, markdown)
+            outcomes.append(monitor.check(Document.get_by_id(doc.id)).outcome)
+    assert outcomes == [Outcome.FIRST, Outcome.FLAP, Outcome.CHANGED]

@@ -48,8 +48,13 @@ def comparison(archived: Version, lines: list[str]) -> tuple[str, str, int]:
 
 
 def first_live_capture(recorder: Recorder, doc: Document, cap: Capture, started: dt.datetime,
-                       current: Version) -> CheckResult:
-    """The monitor's step when the current version is an archived one."""
+                       current: Version) -> CheckResult | None:
+    """The monitor's step when the current version is an archived one that no capture of the
+    app's own came after. None otherwise (the page flapped back to an archived text after the
+    app's first capture): then the monitor goes on as usual, alerts included."""
+    if Version.select().where((Version.document == doc) & (Version.origin == Origin.LIVE)
+                              & (Version.first_seen >= current.first_seen)).exists():
+        return None
     if compare(current.text.split("\n"), cap.lines).kind == "truncated":
         cap.problem = Problem(Outcome.BLOCKED, "the text stops early compared with Open Terms "
                               "Archive's latest record (a truncated capture?)", Code.TRUNCATED)

@@ -96,7 +96,9 @@ class _Node:
     def lines(self) -> list[str]:
         if self.text is None:
             assert self.version is not None
-            self.text = Version.get_by_id(self.version.id).text
+            if not self.complete:
+                self.version, self.complete = Version.get_by_id(self.version.id), True
+            self.text = self.version.text
         return self.text.split("\n")
 
 
@@ -233,7 +235,7 @@ def _judge(run: _Run, ota: OtaVersion, read: Read, digest: str, following: Read 
             if collapsed(read.words, old_words) and (
                     following is None or not collapsed(following.words, old_words)):
                 # the monitor believes a collapse only when a second fetch shows it; here the
-                # archive's next record must keep it
+                # archive's next record must keep it (the last record has none: not believed)
                 return _skip(run, ota, str(Code.COLLAPSED))
             reason = verdict.reason
             analysis = run.analyze("\n".join(old_lines), text)

@@ -255,3 +255,22 @@ def test_a_flap_back_to_an_archived_text_still_alerts_the_next_change(
             _serve_policy(server, markdown)
             outcomes.append(monitor.check(Document.get_by_id(doc.id)).outcome)
     assert outcomes == [Outcome.FIRST, Outcome.FLAP, Outcome.CHANGED]
+
+
+def test_the_service_id_comes_from_the_catalogue_origin(db: peewee.Database) -> None:
+    """The catalogue records each bundled platform's OTA origin (`_ota`); without one, the
+    platform's name and then its id are tried."""
+    from watcher_app.backfill.run import ota_identity
+    from watcher_app.store.models import Platform
+
+    declared = Platform(id="anthropic", name="Anthropic (Claude)", origin="imported",
+                        declaration={"name": "Anthropic (Claude)", "terms": {},
+                                     "_ota": {"collection": "genai-eu", "service": "Claude.ai",
+                                              "also": [{"collection": "genai-contrib",
+                                                        "service": "Claude"}]}})
+    identity = ota_identity(declared)
+    assert identity.services == ("Claude.ai", "Claude", "Anthropic (Claude)", "anthropic")
+    assert identity.collection == "genai-eu"
+    plain = Platform(id="acme", name="Acme Cloud", origin="custom", declaration={})
+    assert ota_identity(plain).services == ("Acme Cloud", "acme")
+    assert ota_identity(plain).collection is None

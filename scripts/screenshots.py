@@ -2,6 +2,10 @@
 temporary folder (the texts below were written for this purpose; they are not any platform's).
 
     xvfb-run -a python scripts/screenshots.py          # or QT_QPA_PLATFORM=offscreen
+    xvfb-run -a python scripts/screenshots.py --only picker-ota   # just the named shot(s)
+
+picker-ota is the picker after a catalogue update from the four Open Terms Archive archives in
+../shared/opentermsarchive (skipped when they are absent).
 """
 
 from __future__ import annotations
@@ -344,8 +348,12 @@ def shoot(folder: Path, ids: dict[str, int]) -> list[Path]:
         suffix = "-dark"
     OUT.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else []
+
     def save(widget, name: str) -> None:  # noqa: ANN001 - any QWidget
         QTest.qWait(400)
+        if only and name not in only:
+            return
         if suffix and name not in ("main-window-feed", "diff-view"):
             return  # the dark set only proves the palette is followed
         written.append(OUT / f"{name}{suffix}.png")
@@ -380,11 +388,25 @@ def shoot(folder: Path, ids: dict[str, int]) -> list[Path]:
     save(window, "notification-log")
     picker = PickerDialog(db, window)
     picker.resize(900, 640)
-    picker.items["anthropic"].setExpanded(True)
-    picker.tree.scrollToItem(picker.items["anthropic"])
+    picker.reveal("anthropic", expand=True)
     picker.show()
     save(picker, "picker")
     picker.close()
+    archives = sorted((REPO.parent / "shared" / "opentermsarchive").glob("*-declarations-main.zip"))
+    if archives:
+        from watcher_app.ota.sync import update_catalog
+
+        update_catalog(folder, [str(a) for a in archives])
+        picker = PickerDialog(db, window)
+        picker.resize(960, 680)
+        picker.show()
+        picker.reveal("booking.com", expand=True)
+        picker.tree.scrollTo(picker.index_of("booking.com"),
+                             picker.tree.ScrollHint.PositionAtTop)
+        picker.tree.verticalScrollBar().setValue(max(0,
+                                                     picker.tree.verticalScrollBar().value() - 6))
+        save(picker, "picker-ota")
+        picker.close()
     window.close()
     return written
 

@@ -70,7 +70,8 @@ def _extract_into(cap: Capture, source: dict, body: bytes, content_type: str,
     try:
         extracted = extract_document(body, source.get("select") or (),
                                      source.get("remove") or (), content_type=content_type,
-                                     charset=charset, base_url=final_url)
+                                     charset=charset, base_url=final_url,
+                                     filters=source.get("filter") or ())
     except PdfError as exc:
         if cap.problem is None:
             # PdfError says "unreadable PDF: …" itself

@@ -113,6 +113,7 @@ class Code(StrEnum):
     SERVER_ERROR_PAGE = "server-error-page"
     APP_SHELL = "app-shell"
     LOGIN_WALL = "login-wall"
+    REGION_WALL = "region-wall"  # "not available in your country"
     LOGIN_REDIRECT = "login-redirect"
     SELECTOR_MISS = "selector-miss"
     NO_TEXT_LAYER = "no-text-layer"
@@ -131,5 +132,5 @@ class Code(StrEnum):
 # Blocked verdicts that a real browser cannot turn into the policy: the renderer is not tried.
 BROWSER_CANNOT_HELP: frozenset[str] = frozenset({
     Code.LOGIN_REDIRECT, Code.LOGIN_WALL, Code.SOFT_404, Code.SERVER_ERROR_PAGE,
-    Code.NO_TEXT_LAYER,
+    Code.NO_TEXT_LAYER, Code.REGION_WALL,
 })

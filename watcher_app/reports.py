@@ -41,7 +41,7 @@ def find_version(platform_id: str, doc_type: str, number: int | None = None) -> 
     if version is None:
         count = Version.select().where(Version.document == doc).count()
         what = (f"version {number} (it has v1–v{count})" if number is not None and count
-                else "any version yet")
+                else "version yet")
         raise NotFound(f"{platform_id} / {doc.type} has no {what}")
     return version
 
@@ -132,7 +132,11 @@ def diff_report(platform_id: str, doc_type: str, from_number: int | None,
         raise NotFound(f"{platform_id} / {doc_type}: version {n_new} is the first; "
                        "there is nothing to compare it with (use --from)")
     n_old = version_number(old)
-    result = diff_texts(old.text, new.text)
+    from watcher_app.controls import strip_controls
+
+    # Versions stored before extraction dropped control characters may still hold some; a
+    # coloured diff goes to the terminal as it is, so they are taken out here.
+    result = diff_texts(strip_controls(old.text), strip_controls(new.text))
     if fmt == "json":
         import json
 
@@ -141,8 +145,8 @@ def diff_report(platform_id: str, doc_type: str, from_number: int | None,
     if fmt == "html":
         return render_html(result, old_title=f"v{n_old} · {old.first_seen:%Y-%m-%d %H:%M}",
                            new_title=f"v{n_new} · {new.first_seen:%Y-%m-%d %H:%M}")
-    header = (f"{platform_id} / {new.document.type}: v{n_old} ({old.first_seen:%Y-%m-%d}) → "
-              f"v{n_new} ({new.first_seen:%Y-%m-%d})\n")
+    header = (f"{strip_controls(platform_id)} / {new.document.type}: v{n_old} "
+              f"({old.first_seen:%Y-%m-%d}) → v{n_new} ({new.first_seen:%Y-%m-%d})\n")
     return header + render_text(result, color=color)
 
 

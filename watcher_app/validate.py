@@ -7,6 +7,7 @@ of the page would see (title, first lines, amount of text), never at byte sizes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -45,8 +46,10 @@ SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("empty app shell", r"you need to enable javascript to run this app|"
          r"(?:please )?enable javascript|javascript (?:is )?(?:required|disabled)|"
          r"this (?:site|app) requires javascript"),
-        ("login wall", r"^(?:sign in|log in|login)\b(?! to (?:your|the) )|"
-         r"sign in to continue|log in to continue|you must be logged in"),
+        ("not available in this region", r"^[\w .'-]{0,60}\b(?:isn't|is not|not) (?:yet )?"
+         r"available in your (?:country|region|location)\b"),
+        ("login wall", r"(?:sign|log) ?in to (?:continue|view|see|access|read)\b|"
+         r"you must be (?:logged|signed) in|(?:log|sign) ?in (?:or|and) (?:sign|create)"),
     )
 )
 # The code the app branches on for each kind of page above (the label is for people).
@@ -60,8 +63,17 @@ SIGNATURE_CODES: dict[str, Code] = {
     "not found (soft 404)": Code.SOFT_404,
     "server error page": Code.SERVER_ERROR_PAGE,
     "empty app shell": Code.APP_SHELL,
+    "not available in this region": Code.REGION_WALL,
     "login wall": Code.LOGIN_WALL,
 }
+# "Log in" alone is a link or button label that most pages carry in their header: it names a
+# login wall only as the page's title, or when the content itself holds a login form.
+LOGIN_LABEL = re.compile(r"^(?:sign in|log in|login)\b(?! to (?:your|the) )", re.IGNORECASE)
+# Where a password field is not the page's content: chrome, and login dialogs kept hidden
+# until someone clicks "Log in".
+FORM_CHROME = ("nav, header, footer, dialog, [role=dialog], [role=navigation], [role=banner], "
+               "[hidden], [aria-hidden=true], [style*='display:none'], [style*='display: none'], "
+               "[class*=modal], [class*=Modal], [id*=modal]")
 LOGIN_URL = re.compile(r"(?:^|[/.=_-])(?:login|log-in|signin|sign-in|sso|auth|account)s?"
                        r"(?:[/.?_-]|$)", re.IGNORECASE)
 
@@ -75,11 +87,13 @@ class Problem:
     code: str = Code.NOT_THE_POLICY  # for the app: outcomes.Code or a fetch error code
 
 
-def signature_problem(title: str, lines: list[str], *, anywhere: bool) -> Problem | None:
+def signature_problem(title: str, lines: list[str], *, anywhere: bool,
+                      login_form: Callable[[], bool] = lambda: False) -> Problem | None:
     """The kind of non-policy page this looks like, from its title and first lines (or from
-    all of a short page's lines)."""
+    all of a short page's lines). `login_form` tells (lazily) whether the content holds a login
+    form, which turns a bare "Log in" line into a login wall."""
     candidates = [title] + (lines if anywhere else lines[:4])
-    for text in candidates:
+    for position, text in enumerate(candidates):
         text = text.lstrip("#-| ").strip()
         if not text or (not anywhere and len(text) > 160):
             continue
@@ -87,13 +101,32 @@ def signature_problem(title: str, lines: list[str], *, anywhere: bool) -> Proble
             if pattern.search(text):
                 return Problem(Outcome.BLOCKED, f"{label}: \u201c{text[:120]}\u201d",
                                SIGNATURE_CODES[label])
+        if LOGIN_LABEL.search(text) and (position == 0 or login_form()):
+            return Problem(Outcome.BLOCKED, f"login wall: \u201c{text[:120]}\u201d",
+                           Code.LOGIN_WALL)
     return None
 
 
-def signature_of(title: str, lines: list[str], *, anywhere: bool) -> str | None:
+def signature_of(title: str, lines: list[str], *, anywhere: bool,
+                 login_form: Callable[[], bool] = lambda: False) -> str | None:
     """The reason of `signature_problem`, for callers that only show it."""
-    problem = signature_problem(title, lines, anywhere=anywhere)
+    problem = signature_problem(title, lines, anywhere=anywhere, login_form=login_form)
     return None if problem is None else problem.reason
+
+
+def has_login_form(raw_html: str | None) -> bool:
+    """A password field in the page's content (not in its chrome or a hidden login dialog)."""
+    if not raw_html or "password" not in raw_html.lower():
+        return False
+    tree = LexborHTMLParser(raw_html)
+    chrome = {node.mem_id for node in tree.css(FORM_CHROME)}
+    for field in tree.css("input[type=password]"):
+        parent, inside = field.parent, False
+        while parent is not None and not inside:
+            inside, parent = parent.mem_id in chrome, parent.parent
+        if not inside:
+            return True
+    return False
 
 
 def _page_lines(raw_html: str) -> list[str]:
@@ -131,7 +164,9 @@ def validate_source(
                        Code.LOGIN_REDIRECT)
     if not extracted.selector_matched:
         page = _page_lines(raw_html) if raw_html else []
-        problem = signature_problem(extracted.title, page, anywhere=len(text_words(page)) < 2000)
+        problem = signature_problem(extracted.title, page,
+                                    anywhere=len(text_words(page)) < 2000,
+                                    login_form=lambda: has_login_form(raw_html))
         if problem:
             return problem
         wanted = ", ".join(extracted.unmatched) or "the declared selector"
@@ -141,7 +176,8 @@ def validate_source(
                        Code.SELECTOR_MISS)
     words = text_words(extracted.lines)
     problem = signature_problem(extracted.title, extracted.lines,
-                                anywhere=len(words) < SHORT_PAGE_WORDS)
+                                anywhere=len(words) < SHORT_PAGE_WORDS,
+                                login_form=lambda: has_login_form(raw_html))
     if problem:
         return problem
     if not extracted.lines and raw_html is None:

@@ -266,6 +266,7 @@ def test_the_service_id_comes_from_the_catalogue_origin(db: peewee.Database) -> 
     declared = Platform(id="anthropic", name="Anthropic (Claude)", origin="imported",
                         declaration={"name": "Anthropic (Claude)", "terms": {},
                                      "_ota": {"collection": "genai-eu", "service": "Claude.ai",
+                                              "licence": "AGPL-3.0",
                                               "also": [{"collection": "genai-contrib",
                                                         "service": "Claude"}]}})
     identity = ota_identity(declared)
@@ -274,3 +275,8 @@ def test_the_service_id_comes_from_the_catalogue_origin(db: peewee.Database) -> 
     plain = Platform(id="acme", name="Acme Cloud", origin="custom", declaration={})
     assert ota_identity(plain).services == ("Acme Cloud", "acme")
     assert ota_identity(plain).collection is None
+    synced = Platform(id="booking.com", name="Booking", origin="ota:contrib", declaration={})
+    assert ota_identity(synced).collection == "contrib"
+    bundled = Platform(id="anthropic", name="Anthropic (Claude)", origin="bundled",
+                       declaration={})
+    assert ota_identity(bundled).services[0] == "Claude.ai"

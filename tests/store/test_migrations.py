@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -139,4 +140,18 @@ def test_schema_3_gives_a_document_interval_one_home(tmp_path: Path) -> None:
     keys = {k for (k,) in db.execute_sql("SELECT key FROM setting").fetchall()}
     assert "per_document_interval" not in keys and "start_minimised" not in keys
     assert Setting.get_by_id("start_minimized").value is False
+    db.close()
+
+
+def test_schema_3_drops_secret_response_headers_from_old_snapshots(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    shutil.copy(next(p for p in SAVED if p.stem == "schema-2"), path)
+    with sqlite3.connect(path) as conn:
+        headers = {"Set-Cookie": "sid=secret", "ETag": '"v1"', "content-type": "text/html"}
+        conn.execute("UPDATE snapshot SET headers = ?", (json.dumps(headers),))
+        assert conn.execute("SELECT COUNT(*) FROM snapshot").fetchone()[0] > 0
+    db = open_database(tmp_path)
+    for (headers,) in db.execute_sql("SELECT headers FROM snapshot").fetchall():
+        assert "secret" not in headers and "set-cookie" not in headers.lower()
+        assert json.loads(headers) == {"etag": '"v1"', "content-type": "text/html"}
     db.close()

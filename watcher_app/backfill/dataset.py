@@ -115,14 +115,20 @@ class Dataset:
     def services(self) -> list[str]:
         return sorted({service for service, _ in self._versions})
 
-    def find_service(self, candidates: list[str]) -> str | None:
-        """The first candidate the dataset holds, exactly or ignoring case."""
-        known = {s.casefold(): s for s in self.services()}
+    def find_service(self, candidates: list[str], *, slug_of: str | None = None) -> str | None:
+        """The first candidate the dataset holds, exactly or ignoring case; else the service
+        whose platform id (its slug, as the catalogue makes them) is `slug_of`."""
+        services = self.services()
+        known = {s.casefold(): s for s in services}
         for name in candidates:
-            if name in known.values():
+            if name in services:
                 return name
             if name.casefold() in known:
                 return known[name.casefold()]
+        if slug_of:
+            from watcher_app.ota.ids import slug
+
+            return next((s for s in services if slug(s) == slug_of), None)
         return None
 
     def terms_types(self, service: str) -> list[str]:

@@ -11,10 +11,9 @@ pool); `progress` is called from that thread, `cancelled` is polled between vers
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -25,6 +24,9 @@ from watcher_app.backfill.source import Cancelled, DatasetError
 from watcher_app.outcomes import Origin
 from watcher_app.recorder import Recorder
 from watcher_app.store.models import Document, Platform, Version
+
+if TYPE_CHECKING:
+    from watcher_app.catalog_origin import OtaOrigin
 
 __all__ = ["BackfillError", "Cancelled", "DocumentReport", "Progress", "backfill",
            "ota_identity"]
@@ -41,33 +43,33 @@ class OtaIdentity:
 
 
 def ota_identity(platform: Platform) -> OtaIdentity:
-    """The platform's OTA service id: from the `_ota` origin its declaration carries (the
-    bundled catalogue records it), else its name, else its id."""
-    raw = _ota_of(platform)
+    """The platform's OTA service id: from the catalogue's origin of a bundled platform
+    (catalog_origin), the `_ota` object an imported declaration carries, or the collection a
+    platform synced from OTA came from ("ota:<collection>"); else its name, else its id (the
+    dataset also matches a service whose slug is the platform's id)."""
     services: list[str] = []
     collection = None
-    if raw:
-        collection = raw.get("collection") if isinstance(raw.get("collection"), str) else None
-        services.append(str(raw.get("service") or ""))
-        for other in raw.get("also") or []:
-            if isinstance(other, dict) and other.get("service"):
-                services.append(str(other["service"]))
+    origin = _origin_of(platform)
+    if origin is not None:
+        collection = origin.source.collection
+        services += [s.service for s in origin.services]
+    elif platform.origin.startswith("ota:"):
+        collection = platform.origin.removeprefix("ota:") or None
     services += [platform.name, platform.id]
     return OtaIdentity(tuple(dict.fromkeys(s for s in services if s)), collection)
 
 
-def _ota_of(platform: Platform) -> dict[str, Any] | None:
-    declaration = platform.declaration if isinstance(platform.declaration, dict) else {}
-    raw = declaration.get("_ota")
-    if raw is None and platform.origin == "bundled":
-        from watcher_app.config import resources_dir
+def _origin_of(platform: Platform) -> OtaOrigin | None:
+    from watcher_app.catalog import CatalogError
+    from watcher_app.catalog_origin import bundled_origins, parse_origin
 
-        path = resources_dir() / "catalog" / f"{platform.id}.json"
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8")).get("_ota")
-        except (OSError, ValueError, AttributeError):
-            raw = None
-    return raw if isinstance(raw, dict) else None
+    try:
+        declaration = platform.declaration if isinstance(platform.declaration, dict) else {}
+        if declaration.get("_ota") is not None:
+            return parse_origin(declaration, platform.id)
+        return bundled_origins().get(platform.id) if platform.origin == "bundled" else None
+    except CatalogError:  # a malformed origin: fall back to the name
+        return None
 
 
 def backfill(db: peewee.Database, platform_id: str, *, document: str | None = None,
@@ -86,7 +88,7 @@ def backfill(db: peewee.Database, platform_id: str, *, document: str | None = No
         raise BackfillError(str(exc) or "cancelled") from None
     try:
         chosen = _match(data, platform, docs, [service] if service else list(identity.services),
-                        document is not None)
+                        document is not None, slug_of=None if service else platform.id)
         provenance = {"collection": collection or identity.collection,
                       "release": data.tag, "dataset": data.basename or data.source.name}
         reports: list[DocumentReport] = []
@@ -133,8 +135,8 @@ def _documents(platform_id: str, document: str | None) -> tuple[Platform, list[D
 
 
 def _match(data: Dataset, platform: Platform, docs: list[Document], candidates: list[str],
-           one: bool) -> list[tuple[Document, str, list[OtaVersion]]]:
-    svc = data.find_service(candidates)
+           one: bool, slug_of: str | None) -> list[tuple[Document, str, list[OtaVersion]]]:
+    svc = data.find_service(candidates, slug_of=slug_of)
     if svc is None:
         services = data.services()
         listed = ", ".join(services[:12]) + (f" and {len(services) - 12} more"

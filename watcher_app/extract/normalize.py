@@ -19,12 +19,19 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-# Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
-# zero-width space, soft hyphen, BOM, bidi marks): invisible to a reader, so never a change.
-INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
-    None,
+# Re-exported: extraction and every output share one definition of what a terminal obeys.
+from watcher_app.controls import (  # noqa: F401
+    BIDI_CONTROLS,
+    CONTROLS,
+    UNSAFE_FOR_TERMINAL,
+    strip_controls,
 )
+
+# Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
+# zero-width space, soft hyphen, BOM, bidi marks, overrides and isolates): invisible to a
+# reader, so never a change, and the bidi ones can make text read backwards.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff\u200e\u200f"
+                              + BIDI_CONTROLS), None)
 SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 TYPOGRAPHIC = str.maketrans(
     {
@@ -52,7 +59,7 @@ def clean_line(text: str) -> str:
     """The stored form of one block: NFC, no invisible characters, single spaces, straight
     quotes. Wording is untouched."""
     text = unicodedata.normalize("NFC", text.translate(INVISIBLE)).translate(TYPOGRAPHIC)
-    return SPACES.sub(" ", text).strip()
+    return SPACES.sub(" ", CONTROLS.sub(" ", text)).strip()
 
 
 def is_placeholder(line: str) -> bool:
@@ -151,7 +158,8 @@ def normalize_url(href: str, base: str = "") -> str:
     url = urljoin(base, href) if base else href
     parts = urlsplit(url)
     host = re.sub(r"^(?:www\.)+", "", parts.hostname or "")
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = dict(pairs)
     # Redirectors and click-trackers: the link really goes to the target they wrap.
     if host.endswith("bing.com") and parts.path.startswith("/ck/"):
         target = _decode_bing_click(query)
@@ -160,15 +168,19 @@ def normalize_url(href: str, base: str = "") -> str:
         "/url", "/redirect", "/l.php"
     )
     for key in ("url", "u", "q", "target", "redirect", "dest"):
-        wrapped = query.get(key, "")
-        if redirector and wrapped.startswith(("http://", "https://")):
+        # a key may repeat (q=&q=https://…): the first value that is a URL, whatever the order,
+        # so that normalising the result again finds the same target
+        wrapped = next((v for k, v in pairs if k == key
+                        and v.startswith(("http://", "https://"))), "")
+        if redirector and wrapped:
             return normalize_url(wrapped)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not TRACKING_PARAMS.match(k)]
+    kept = [(k, v) for k, v in pairs if not TRACKING_PARAMS.match(k)]
     path = UUID.sub("{id}", parts.path)
     path = LONG_TOKEN.sub("{token}", path)
     kept = [(k, "{id}" if UUID.fullmatch(v) or LONG_TOKEN.fullmatch(v) else v) for k, v in kept]
     # An in-page anchor is navigation, not a destination.
     netloc = re.sub(r"^(?:www\.)+", "", parts.netloc.lower())
     scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
-    return urlunsplit((scheme, netloc, path.rstrip("/") or "/", urlencode(sorted(kept)), ""))
+    # (a space before a trailing slash would end the result, and a second pass strips it)
+    path = path.rstrip("/").rstrip() or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(kept)), ""))

@@ -183,6 +183,7 @@ class AppController(QObject):
             self.tray.show()
             self.tray.set_unread(self.window.unread_total())
         self.scheduler.start()
+        self.window.catalog_updater.start_weekly()  # Open Terms Archive, weekly unless off
         # Everything built so far (Qt wrappers, modules, the catalogue) lives as long as the
         # app: keep it out of the cyclic collector, whose full passes would otherwise scan it
         # again and again while checks allocate (pauses of ~100 ms seen in bench_gui_stall).
@@ -348,9 +349,12 @@ def run_app(data_dir: str | None, minimized: bool = False) -> int:
         print(f"{APP_NAME} is already running; its window was brought to the front.")
         return 0
     instance = SingleInstance(name)
-    from watcher_app.store.db import open_database
+    from watcher_app.ui.recovery import open_or_recover
 
-    db = open_database(folder)
+    db = open_or_recover(folder)  # a damaged database: the user chooses a backup or afresh
+    if db is None:
+        instance.close()
+        return 1
     controller = AppController(db, folder)
     instance.activated.connect(controller.window.bring_to_front)
     if controller.tray is None:

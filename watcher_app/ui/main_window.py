@@ -29,7 +29,8 @@ from watcher_app import APP_NAME, __version__
 from watcher_app.check_result import CheckResult
 from watcher_app.outcomes import Status
 from watcher_app.store.models import Setting
-from watcher_app.ui import queries, theme
+from watcher_app.ui import links, queries, theme
+from watcher_app.ui.catalog_update import install_catalog_update
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.exports import install_export_menu
@@ -40,7 +41,7 @@ from watcher_app.ui.settings_dialog import SettingsDialog
 from watcher_app.ui.sidebar import Sidebar
 from watcher_app.ui.timeline import TimelineView
 from watcher_app.ui.tray import AlertBanner
-from watcher_app.watchlist import unwatch
+from watcher_app.watchlist import address_notes, unwatch
 
 FEED, TIMELINE, DIFF, ALERTS = range(4)
 LAYOUT_KEY = "ui.window_layout"
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._actions()
         self.current_change_id: int | None = None
         self.export_actions = install_export_menu(self)
+        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text)
         self._wire()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -115,7 +117,7 @@ class MainWindow(QMainWindow):
     # --- construction ---------------------------------------------------------------------------
 
     def _status_bar(self) -> None:
-        self.status_text = QLabel("Ready")
+        self.status_text = links.plain_label("Ready")  # names platforms and documents
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setAccessibleName("Check progress")
@@ -378,19 +380,22 @@ class MainWindow(QMainWindow):
     def import_file(self, path: str | None = None) -> bool:
         plat, error = ask_import(self, self.db, path)
         if error:
-            QMessageBox.warning(self, "Import refused", error)
+            links.message(self, "warning", "Import refused", error)
         if plat is None:
             return False
-        self.status_text.setText(f"Imported {plat.name}; its documents are checked now.")
+        notes = " ".join("Note" + n.removeprefix("note") + "." for n in address_notes(plat))
+        self.status_text.setText(f"Imported {plat.name}; its documents are checked now. {notes}"
+                                 .strip())
         self._watchlist_changed()
         return True
 
     def unwatch_platform(self, platform_id: str) -> None:
         plat = self.sidebar.platforms.get(platform_id)
         name = plat.name if plat else platform_id
-        answer = QMessageBox.question(
-            self, "Unwatch platform", f"Stop watching {name}? Its history is kept and comes "
-            "back if you watch it again.")
+        answer = links.message(
+            self, "question", "Unwatch platform", f"Stop watching {name}? Its history is kept "
+            "and comes back if you watch it again.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             unwatch(self.db, [platform_id])
             self._watchlist_changed()
@@ -415,7 +420,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<b>{APP_NAME} {__version__}</b><br>Watches platforms' terms, privacy "
                           "and AI policies on this computer and tells you when they really "
-                          f"change.<br><br>Data folder: {self.data_dir}")
+                          f"change.<br><br>Data folder: {links.esc(self.data_dir)}")
 
     @guarded()
     def changeEvent(self, event: QEvent) -> None:

@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watcher_app.netguard import WHY, url_class
 from watcher_app.outcomes import Outcome, VersionKind
 from watcher_app.settings import load_settings
 from watcher_app.store.models import Check, Document, Platform
-from watcher_app.ui import queries, theme
+from watcher_app.ui import links, queries, theme
 from watcher_app.ui.backfill_panel import BackfillPanel
 from watcher_app.ui.paged import Column, PagedTableModel
 from watcher_app.ui.queries import TimelineEntry
@@ -169,12 +170,11 @@ class TimelineView(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.document_id: int | None = None
-        self.title = QLabel()
+        self.title = links.plain_label()  # a platform name from a declaration: plain text
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.title.setFont(theme.bold(font))
-        self.subtitle = QLabel()
-        self.subtitle.setOpenExternalLinks(True)
+        self.subtitle = links.link_label()  # its URL opens through links.open_link only
         self.subtitle.setWordWrap(True)
         self.check_btn = QPushButton(theme.icon("refresh"), "&Check now")
         self.interval_btn = QPushButton("Check &interval\u2026")
@@ -311,9 +311,14 @@ class TimelineView(QWidget):
         every = theme.duration(load_settings().interval_for(doc))
         own = " (own interval)" if doc.check_interval_s else ""
         muted = theme.muted_text().name()
+        # The URL comes from a declaration and the reason may quote a page: both escaped.
+        where = url_class(url)
+        note = (f"<br><span style=\"color:{muted}\">Fetched from {links.esc(WHY[where])} "
+                "(allowed because you declared it).</span>" if where == "private" else "")
         self.subtitle.setText(
-            f'<a href="{url}">{url}</a><br><span style="color:{muted}">{state} \u00b7 last '
-            f"checked {theme.ago(doc.last_check_at)} \u00b7 checked every {every}{own}</span>")
+            f'{links.link_html(url)}<br><span style="color:{muted}">{links.esc(state)} \u00b7 '
+            f"last checked {links.esc(theme.ago(doc.last_check_at))} \u00b7 checked every "
+            f"{links.esc(every)}{own}</span>{note}")
 
     def _check_color(self, check: Check) -> QColor | None:
         grey = queries.check_label(check)[1]

@@ -225,9 +225,21 @@ def cmd_check_document(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from watcher_app.reports import history
+    from watcher_app.reports import history, version_history
 
     _open(args)
+    if args.versions:
+        if not args.document:
+            raise UsageError("--versions needs --document TYPE")
+        versions = version_history(args.id, args.document)
+        if args.json:
+            _print_json(versions)
+            return 0
+        for v in versions:
+            origin = "archive" if v["origin"] != "live" else "live"
+            extra = f" [{v['severity']}] {v['summary']}" if v["severity"] else ""
+            print(f"v{v['version']:<5} {v['captured_at']}  {origin:7s} {v['kind']:6s}{extra}")
+        return 0
     rows = history(args.id, args.document)
     if args.json:
         _print_json(rows)
@@ -235,6 +247,49 @@ def cmd_history(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['at']}  {row['document']:28s} {row['outcome']:9s} "
               f"v{row['version'] or '-':<5} {row['reason']}")
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Import a document's history from an Open Terms Archive versions dataset."""
+    import threading
+
+    from watcher_app.backfill.run import BackfillError, Progress, backfill
+
+    db = _open(args)
+    stop = threading.Event()
+    shown = [0.0]
+
+    def progress(p: Progress) -> None:
+        import time
+
+        now = time.monotonic()
+        if args.json or (now - shown[0] < 0.5 and p.phase == "importing"):
+            return
+        shown[0] = now
+        print(p.text(), file=sys.stderr, flush=True)
+
+    try:
+        reports = backfill(db, args.id, document=args.document, dataset=args.dataset,
+                           service=args.service, collection=args.collection,
+                           progress=progress, cancelled=stop.is_set)
+    except BackfillError as exc:
+        raise RefusedError(str(exc)) from None
+    except KeyboardInterrupt:
+        print("interrupted: what was imported stays; run the same command to resume",
+              file=sys.stderr)
+        return 130
+    if args.json:
+        _print_json([r.to_json() for r in reports])
+        return 0
+    for r in reports:
+        span = (f"{r.first_at:%Y-%m-%d} → {r.last_at:%Y-%m-%d}" if r.first_at and r.last_at
+                else "no archived version")
+        print(f"{args.id} / {r.document} ({r.service}): {r.imported} imported — "
+              f"{r.changes} changes, {r.noise} noise, {r.blocked} not the policy; "
+              f"{r.already} already there; archive {span}")
+        if r.live_note:
+            print(f"  {r.live_note}")
     return 0
 
 
@@ -349,6 +404,10 @@ class UsageError(Exception):
     """Bad arguments: exit status 2."""
 
 
+class RefusedError(Exception):
+    """A request refused or failed with a one-line reason: exit status 1."""
+
+
 def _record_id(text: str) -> int:
     """A version or document number: what SQLite can hold, so a huge one is "not found"
     rather than an overflow deep inside."""
@@ -430,6 +489,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("history", cmd_history, "versions, changes and checks of a platform")
     p.add_argument("id", metavar="ID")
     p.add_argument("--document", metavar="TYPE")
+    p.add_argument("--versions", action="store_true",
+                   help="every version of the document in time order (needs --document)")
+    p.add_argument("--json", action="store_true")
+    p = add("backfill", cmd_backfill, "import a watched platform's history from an Open Terms "
+                                      "Archive versions dataset")
+    p.add_argument("id", metavar="PLATFORM")
+    p.add_argument("--document", metavar="TYPE", help="one document (default: all of them)")
+    p.add_argument("--dataset", metavar="FILE_OR_URL",
+                   help="the dataset ZIP (default: the latest one OTA published for the "
+                        "platform's collection)")
+    p.add_argument("--service", metavar="OTA_SERVICE_ID",
+                   help="the platform's service id in OTA (default: its known id, else its name)")
+    p.add_argument("--collection", metavar="NAME",
+                   help="the OTA collection whose latest dataset to read (e.g. contrib)")
     p.add_argument("--json", action="store_true")
     p = add("diff", cmd_diff, "what changed between two versions of a document")
     p.add_argument("id", metavar="ID")
@@ -506,7 +579,8 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_usage(sys.stderr)
         print(f"governance-watcher: error: {exc}", file=sys.stderr)
         return 2
-    except (WatchError, CatalogError, NotFound, ExportRefused, StoreError, DataDirError) as exc:
+    except (WatchError, CatalogError, NotFound, ExportRefused, StoreError, DataDirError,
+            RefusedError) as exc:
         print(f"governance-watcher: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,7 +23,7 @@ from watcher_app.check_result import CheckResult
 from watcher_app.compare import compare
 from watcher_app.extract.normalize import text_words
 from watcher_app.fetch import Fetcher
-from watcher_app.outcomes import Code, Outcome, VersionKind
+from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.recorder import Recorder, current_version, record_error, result_for, sha256
 from watcher_app.store import lease
 from watcher_app.store.models import Document, Version, utcnow
@@ -86,6 +86,12 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
+        if current.origin != Origin.LIVE:  # perhaps the first live capture after an import
+            from watcher_app.backfill.live import first_live_capture
+
+            baseline = first_live_capture(rec, doc, cap, started, current)
+            if baseline is not None:
+                return baseline
         verdict = compare(current.text.split("\n"), cap.lines,
                           history=lambda: self._history(doc))
         if verdict.kind == "same":

@@ -21,9 +21,9 @@ import peewee
 
 from watcher_app import APP_ID, APP_NAME
 from watcher_app.check_result import CheckResult
-from watcher_app.outcomes import Outcome
+from watcher_app.outcomes import Origin, Outcome
 from watcher_app.settings import load_settings
-from watcher_app.store.models import Alert, Change, Check, Document, Platform, utcnow
+from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version, utcnow
 from watcher_app.watchlist import active_documents
 
 log = logging.getLogger(__name__)
@@ -336,10 +336,12 @@ class AlertCenter:
         """Changes whose effective date is reached and not yet reminded of."""
         reminded = Alert.select(Alert.change).where(
             (Alert.kind == "reminder") & Alert.change.is_null(False))
+        live = Version.select(Version.id).where(Version.origin == Origin.LIVE)
         return list(Change.select().where(
             Change.effective_date.is_null(False) & (Change.effective_date <= today.isoformat())
             & (peewee.fn.date(Change.detected_at) < Change.effective_date)
-            & Change.id.not_in(reminded)))
+            & Change.id.not_in(reminded)
+            & Change.to_version.in_(live)))  # an imported history is never notified
 
     # --- delivery ---------------------------------------------------------------------------
 

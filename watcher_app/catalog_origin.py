@@ -14,7 +14,9 @@ A bundled file (resources/catalog/<id>.json) may carry an `_ota` object beside `
 - adapted: documents whose selectors or URLs were changed here (the note says why);
 - own: documents OTA does not declare for that service, written for this app;
 - also: other OTA services with this platform's history (a renamed service, an older
-  collection).
+  collection);
+- history: OTA service ids OTA no longer declares whose recorded versions are this platform's
+  (a service retired or renamed long ago: "Mistral AI"), for history backfill only.
 
 Platforms without `_ota` were written for this app and have no OTA counterpart.
 """
@@ -56,6 +58,7 @@ class OtaOrigin:
     own: tuple[str, ...] = ()
     note: str = ""
     also: tuple[OtaService, ...] = ()
+    history: tuple[str, ...] = ()  # retired service ids: only their recorded versions
 
     @property
     def services(self) -> tuple[OtaService, ...]:
@@ -102,7 +105,8 @@ def parse_origin(data: Any, platform_id: str) -> OtaOrigin | None:
         raise CatalogError(f"{where}: 'also' must be a list")
     return OtaOrigin(source, licence, _names(raw.get("adapted"), where),
                      _names(raw.get("own"), where), str(raw.get("note") or ""),
-                     tuple(_service(item, where) for item in also))
+                     tuple(_service(item, where) for item in also),
+                     _names(raw.get("history"), where))
 
 
 @cache

@@ -52,7 +52,7 @@ def ota_identity(platform: Platform) -> OtaIdentity:
     origin = _origin_of(platform)
     if origin is not None:
         collection = origin.source.collection
-        services += [s.service for s in origin.services]
+        services += [s.service for s in origin.services] + list(origin.history)
     elif platform.origin.startswith("ota:"):
         collection = platform.origin.removeprefix("ota:") or None
     services += [platform.name, platform.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.analysis.conftest import Edit
 from watcher_app.analysis import analyze_change
-from watcher_app.analysis.clauses import Finding
+from watcher_app.analysis.acts import Finding
 from watcher_app.analysis.params import Params
 from watcher_app.analysis.severity import by_consequence, calibrate
 

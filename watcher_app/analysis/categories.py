@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from watcher_app.analysis.clauses import LEVELS, Finding
+from watcher_app.analysis.acts import LEVELS, Finding
 from watcher_app.analysis.params import Params
 from watcher_app.analysis.rules import (
     Pattern,

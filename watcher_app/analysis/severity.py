@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from watcher_app.analysis.acts import LEVELS, Finding, clip, is_limited
 from watcher_app.analysis.categories import is_novel, occurrences
-from watcher_app.analysis.clauses import LEVELS, Finding, clip, is_limited
 from watcher_app.analysis.params import Params
 from watcher_app.analysis.rules import (
     Folded,

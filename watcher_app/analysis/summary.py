@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from watcher_app.analysis.acts import Finding
 from watcher_app.analysis.categories import (
     CategoryHit,
     Scored,
@@ -14,7 +15,7 @@ from watcher_app.analysis.categories import (
     score_categories,
     select_categories,
 )
-from watcher_app.analysis.clauses import Finding, sentence_findings
+from watcher_app.analysis.clauses import sentence_findings
 from watcher_app.analysis.dates import find_effective_date
 from watcher_app.analysis.params import Params, load_params
 from watcher_app.analysis.rules import Rules, load_rules

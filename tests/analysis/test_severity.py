@@ -144,8 +144,11 @@ def test_findings_are_ordered_by_consequence() -> None:
 
 
 def test_fitted_caps_lower_limited_and_whole_sentence_findings() -> None:
-    limited = Finding("state", "data-sharing", "high", "worse", "x", limited=True)
+    limited = Finding("state", "security", "high", "worse", "x", act="encrypt", limited=True)
     removed = Finding("state", "user-rights", "high", "worse", "y", whole=True)
+    # a practice allowed only in some places is still what the users there get
+    practice = Finding("state", "data-sharing", "high", "worse", "z", act="sell", limited=True)
+    assert calibrate([practice], Params(limited_cap=True), 1)[0].level == "high"
     kept = calibrate([limited, removed], Params(limited_cap=False, whole_high_edits=10), 5)
     assert [f.level for f in kept] == ["high", "high"]
     capped = calibrate([limited, removed], Params(limited_cap=True, whole_high_edits=3), 5)

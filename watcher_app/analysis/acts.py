@@ -218,6 +218,9 @@ _NEG_CUE = Folded(r"\b(not|never|no longer|no|neither|nor|cannot|can't|won't|don
                   r"doesn't|isn't|aren't|without)\b")
 
 
+_WITHOUT = re.compile(r"\bwithout\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)  # "without prior"
+
+
 def read_acts(sentence: str, block: str = "", lead: str = "",
               rules: Rules | None = None) -> dict[str, ActRead]:
     """The acts a sentence states, each at its strongest state (a sentence that rules a
@@ -276,7 +279,8 @@ def _state(sentence: str, start: int, end: int, act: Act, lex: Lexicon,
         return False
 
     negated = not act.ignore_negation and (is_negated(sentence, start, rules) or bool(
-        _NEG_CUE.search(last_clause(sentence[start:end], rules))))
+        _NEG_CUE.search(last_clause(sentence[start:end], rules))) or bool(
+        _WITHOUT.search(sentence[max(0, start - 40):start])))
     if not negated and act.kind in ("protection", "control"):
         # a protection named first and denied after: "refunds are not available"
         after_neg = lex.negated_after.search(sentence[end:])

@@ -132,9 +132,11 @@ class DocCounts:
 
 
 def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
-                   counts: DocCounts | None = None) -> list[Finding]:
+                   counts: DocCounts | None = None, editorial: bool = False) -> list[Finding]:
     """Findings of one reworded sentence: acts whose state moved, figures that moved, lists
-    that grew or shrank, a licence broadened or narrowed, a venue changed."""
+    that grew or shrank, a licence broadened or narrowed, a venue changed. An `editorial`
+    edit (a renamed party, a date) is read for what its words could hide (a state, a figure)
+    but not for lists or forums, which a rename looks like."""
     rules = rules or load_rules()
     counts = counts or DocCounts(None, rules)
     old_acts = read_acts(edit.old, edit.old_block, edit.lead, rules)
@@ -175,9 +177,11 @@ def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
         out.append(Finding("state", topic_of(act, edit.old, edit.new, rules=rules), level,
                            effect, what, old_q, new_q, act.id, limited))
     out += quantity_findings(edit, rules, limited)
-    out += list_findings(edit, old_acts, new_acts, rules, limited)
+    if not editorial:
+        out += list_findings(edit, old_acts, new_acts, rules, limited)
     out += licence_findings(edit, old_acts, new_acts, rules)
-    out += venue_findings(edit, old_acts, new_acts, rules)
+    if not editorial:
+        out += venue_findings(edit, old_acts, new_acts, rules)
     return _dedupe(out)
 
 
@@ -229,7 +233,7 @@ def sentence_findings(diff: TextDiff, editorial: Sequence[bool],
         elif edit.kind == "reworded":
             # (a variant, an announced version of a clause shown above the one in force, is
             # read against that clause: what the announcement changes)
-            out[k] = compare_clause(edit, rules, counts)
+            out[k] = compare_clause(edit, rules, counts, ed)
         elif lex.any_act.search(edit.old + "\n" + edit.new + "\n" + edit.lead):
             out[k] = _whole(edit, rules, counts)
     return out

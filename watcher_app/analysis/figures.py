@@ -206,7 +206,9 @@ def list_findings(edit: SentenceEdit, old_acts: dict[str, ActRead], new_acts: di
                 continue
             worse = grew == act.more_is_worse
             if worse:
-                level = act.level if (lex.sensitive.search(text) or not act.more_is_worse) \
+                # a practice widened to sensitive data or recipients reaches the act's level;
+                # a control or protection that covers less is weakened, not removed
+                level = act.level if act.more_is_worse and lex.sensitive.search(text) \
                     else "medium"
             else:
                 level = IMPROVEMENT_LEVEL

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from watcher_app.analysis.acts import LEVELS, Finding, clip, is_limited
+from watcher_app.analysis.acts import LEVELS, Finding, clip, is_limited, lexicon
 from watcher_app.analysis.categories import is_novel, occurrences
 from watcher_app.analysis.params import Params
 from watcher_app.analysis.rules import (
@@ -329,15 +329,18 @@ def by_consequence(findings: Sequence[Finding], categories: Sequence[str] = ()) 
 
 def calibrate(findings: Sequence[Finding], params: Params,
               substantive_edits: int) -> list[Finding]:
-    """Findings with the fitted caps applied: a worsening that applies only to some users or
-    places is medium when `params.limited_cap`; a protection or control removed with a whole
-    sentence is medium inside a change of more than `params.whole_high_edits` substantive
-    sentence edits (in a large rewrite a removed sentence is often restated elsewhere in
-    words the reading does not match)."""
+    """Findings with the fitted caps applied: a protection or user control weakened or removed
+    only for some users or places is medium when `params.limited_cap` (a practice allowed or
+    a promise dropped is not capped: it is what the users concerned get); a protection or
+    control removed with a whole sentence is medium inside a change of more than
+    `params.whole_high_edits` substantive sentence edits (in a large rewrite a removed
+    sentence is often restated elsewhere in words the reading does not match)."""
+    kinds = {a.id: a.kind for a in lexicon().acts}
     out = []
     for f in findings:
+        guards = kinds.get(f.act) in ("protection", "control")
         capped = f.level == "high" and f.effect == "worse" and (
-            params.limited_cap and f.limited
+            params.limited_cap and f.limited and guards
             or f.whole and f.kind == "state" and substantive_edits > params.whole_high_edits)
         out.append(replace(f, level="medium") if capped else f)
     return out

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import itertools
 import json
 import os
 import random
@@ -250,27 +251,39 @@ def _category_f1(cases: list[Case], readings: list[Reading], params: Params) -> 
     return score(outcomes)["category_f1"]
 
 
+EXHAUSTIVE = ("cat_min", "cat_rel", "cat_strong", "cat_max")  # searched jointly
+
+
 def fit(cases: list[Case], readings: list[Reading], start: Params | None = None,
-        sweeps: int = 4) -> Params:
-    """The thresholds that score best on these cases, by coordinate ascent over the small grid
-    of params.GRID (one parameter at a time, every value tried, a change kept only when it
-    scores strictly better; a few sweeps): the category thresholds by micro F1, the severity
-    ones by exact severity with a high<->low confusion costing FLIP_PENALTY."""
+        sweeps: int = 3) -> Params:
+    """The thresholds that score best on these cases, from the small grid of params.GRID: the
+    main category thresholds (EXHAUSTIVE) searched jointly, every other parameter by
+    coordinate ascent (one at a time, a change kept only when it scores strictly better), a
+    few sweeps of both. Categories by micro F1; severity by exact severity with a high<->low
+    confusion costing FLIP_PENALTY."""
     params = start or Params()
-    parts = (("categories", CATEGORY_PARAMS,
-              lambda p: _category_f1(cases, readings, p)),
-             ("severity", SEVERITY_PARAMS,
-              lambda p: _objective(judge_all(cases, readings, p), "severity")))
-    for _part, names, objective in parts:
+
+    def categories(p: Params) -> float:
+        return _category_f1(cases, readings, p)
+
+    def severity(p: Params) -> float:
+        return _objective(judge_all(cases, readings, p), "severity")
+
+    joint = [dict(zip(EXHAUSTIVE, values, strict=True))
+             for values in itertools.product(*(GRID[n] for n in EXHAUSTIVE))]
+    for names, objective in ((CATEGORY_PARAMS, categories), (SEVERITY_PARAMS, severity)):
         best = objective(params)
         for _ in range(sweeps):
             improved = False
-            for name in names:
-                for value in GRID[name]:
-                    candidate = params.with_(**{name: value})
-                    got = objective(candidate)
-                    if got > best + 1e-9:
-                        best, params, improved = got, candidate, True
+            singles = [n for n in names if n not in EXHAUSTIVE]
+            candidates = [{n: v} for n in singles for v in GRID[n]]
+            if names is CATEGORY_PARAMS:
+                candidates = joint + candidates
+            for change in candidates:
+                candidate = params.with_(**change)
+                got = objective(candidate)
+                if got > best + 1e-9:
+                    best, params, improved = got, candidate, True
             if not improved:
                 break
     return params

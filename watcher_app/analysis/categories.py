@@ -96,13 +96,14 @@ def _near(sentence: str, start: int, end: int, spans: Iterable[tuple[int, int]])
 
 
 def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
-             lead: str = "") -> list[tuple[re.Match, bool]]:
+             lead: str = "", duties: bool = True) -> list[tuple[re.Match, bool]]:
     """Matches in a sentence, each with its negation; `also` may be found anywhere in the
     sentence's paragraph (a table row or list item often names the data in another cell).
-    `lead` introduces the list the sentence is an item of ("You may not:")."""
+    `lead` introduces the list the sentence is an item of ("You may not:"). With `duties`,
+    a platform pattern skips rules for the user ("you may not sell data you obtain")."""
     if not sentence:
         return []
-    if pattern.platform and lead and rules.user_duty.search(lead):
+    if duties and pattern.platform and lead and rules.user_duty.search(lead):
         return []  # an item of a list of things the user must not do
     if pattern.also is not None and not (pattern.also.search(sentence)
                                          or (block and pattern.also.search(block))):
@@ -111,7 +112,7 @@ def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
         return []
     out = []
     for m in pattern.regex.finditer(sentence):
-        if pattern.platform and is_users_doing(sentence, m.start(), rules):
+        if pattern.platform and is_users_doing(sentence, m.start(), rules, duties):
             continue
         if in_address(sentence, m.start(), m.end()):
             continue
@@ -119,15 +120,16 @@ def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
     return out
 
 
-def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules) -> list[Occurrence]:
-    """Where a pattern occurs in one edit, and in which direction."""
+def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules,
+                duties: bool = True) -> list[Occurrence]:
+    """Where a pattern occurs in one edit, and in which direction (`duties`: see _matches)."""
     def occ(direction: str, m: re.Match, neg: bool, sentence: str,
             flipped: bool = False) -> Occurrence:
         return Occurrence(direction, neg, sentence[m.start():m.end()], sentence, m.start(),
                           m.end(), flipped)
 
-    new = _matches(edit.new, edit.new_block, pattern, rules, edit.lead)
-    old = _matches(edit.old, edit.old_block, pattern, rules, edit.lead)
+    new = _matches(edit.new, edit.new_block, pattern, rules, edit.lead, duties)
+    old = _matches(edit.old, edit.old_block, pattern, rules, edit.lead, duties)
     if edit.kind == "added" or edit.variant:
         # a variant is a new sentence modelled on one that stays: all of it is newly stated
         # (what it restates word for word is discounted as restated, see is_novel)
@@ -185,6 +187,8 @@ class Scored:
     significance: list[float]  # per edit: the weight of the topic phrases it touches
     peak: dict[str, float]  # per category: its strongest single edit
     modifiers: frozenset[str] = frozenset()  # categories saying who is affected (minors)
+    # per edit: each category's share of that edit's attention (what `hits` sums)
+    contributions: tuple[dict[str, float], ...] = ()
 
 
 def score_categories(diff: TextDiff, editorial: Sequence[bool],
@@ -203,8 +207,10 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
     scores: dict[str, float] = defaultdict(float)
     evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
     significance: list[float] = []
+    contributions: list[dict[str, float]] = []
     peak: dict[str, float] = {}
     summary = re.compile(rules.editorial["summary_headings"], re.IGNORECASE)
+    pointer = re.compile(rules.editorial["pointer"], re.IGNORECASE)
     for edit, is_editorial, found in zip(edits, editorial, findings, strict=True):
         raw: dict[str, float] = {}
         if not is_editorial:
@@ -235,14 +241,18 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
                         raw[f.topic] = max(raw.get(f.topic, 0.0), FINDING_SCORE)
                         evidence[f.topic].append((FINDING_SCORE + f.rank, f.quoted()))
         significance.append(sum(raw.values()))
+        contributions.append({})
         if not raw:
             continue
         # Each edit has one unit of attention (less when its best topic is weak), shared among
         # its topics with the main one favoured: a long sentence listing data types for a
         # training purpose is mostly about training, not a little about everything it names.
         mass = min(1.0, max(raw.values()) / FULL_EDIT)
-        if summary.search(" ".join(edit.path)):
-            mass *= SUMMARY_FACTOR  # a summary restates the terms below it
+        if summary.search(" ".join(edit.path)) or pointer.search(edit.new or edit.old) or (
+                edit.block_kind == "heading" and edit.kind == "reworded"):
+            # a summary restates the terms below it; a pointer names a page, and a retitled
+            # section its topic, without changing either
+            mass *= SUMMARY_FACTOR
         # a finding about who is affected (an age limit) makes that the edit's main topic
         focus = {f.topic for f in found}
         topical = {c: v for c, v in raw.items() if c not in rules.modifiers or c in focus}
@@ -252,6 +262,7 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
             # a modifier (minors) is scored beside the sentence's topic, not against it
             share = v ** SHARPEN / norm if cat in topical else 1.0
             scores[cat] += EDIT_UNIT * mass * share
+            contributions[-1][cat] = EDIT_UNIT * mass * share
             # how strongly one single edit is about this topic (see select_categories)
             peak[cat] = max(peak.get(cat, 0.0), v * mass * min(1.0, 2 * share))
             if section and v >= SECTION_TOPIC:
@@ -269,7 +280,7 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
             if len(seen) == EVIDENCE_MAX:
                 break
         hits.append(CategoryHit(cat, round(value, 2), tuple(seen)))
-    return Scored(tuple(hits), significance, peak, rules.modifiers)
+    return Scored(tuple(hits), significance, peak, rules.modifiers, tuple(contributions))
 
 
 def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, diff: TextDiff,
@@ -279,7 +290,9 @@ def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, d
     total = direct = 0.0
     for pattern in patterns:
         best: tuple[float, Occurrence] | None = None
-        for o in occurrences(edit, pattern, rules):
+        # a rule for the user about a topic (developers must get consent before sharing
+        # data) is about that topic, though it is no practice of the platform
+        for o in occurrences(edit, pattern, rules, duties=False):
             value = pattern.weight * DIRECTION_FACTOR[o.direction]
             if o.direction in ("added", "removed"):
                 other = diff.old_norm if o.direction == "added" else diff.new_norm

@@ -141,12 +141,15 @@ def is_negated(sentence: str, pos: int, rules: Rules) -> bool:
     return bool(rules.negation.search(" ".join(words)))
 
 
-def is_users_doing(sentence: str, pos: int, rules: Rules) -> bool:
+def is_users_doing(sentence: str, pos: int, rules: Rules, duties: bool = True) -> bool:
     """Is the phrase at `pos` something the user must, may or chooses to do, rather than
-    something the platform does ("you may not sell data obtained from us")?"""
+    something the platform does ("you may not sell data obtained from us")? Without
+    `duties`, only what the user chooses to do counts (a rule for the user about sharing
+    data is still about sharing data)."""
     # the user's own clause ends at any comma: "If you choose to use X, Meta receives ..."
     clause = _clause_before(sentence, pos, rules).rsplit(",", 1)[-1]
-    return bool(rules.user_duty.search(sentence[:pos]) or rules.user_subject.search(clause))
+    return bool(duties and rules.user_duty.search(sentence[:pos])
+                or rules.user_subject.search(clause))
 
 
 def in_address(text: str, start: int, end: int) -> bool:

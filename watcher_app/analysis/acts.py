@@ -98,6 +98,7 @@ class Act:
     about_practice: bool = False  # an opt-out from a practice is about that practice
     added_level: str = ""  # level of a whole sentence newly stating it ("" = not read so)
     topics: tuple[tuple[Folded, str], ...] = ()  # another topic where the clause says so
+    key: Folded | None = None  # words one of which every match contains (a cheap test first)
 
     @property
     def more_is_worse(self) -> bool:
@@ -160,7 +161,8 @@ def _compile(cfg: dict[str, Any]) -> Lexicon:
                                   bool(a.get("platform", False))),
                      a.get("negation") == "ignore", bool(a.get("about_practice")),
                      a.get("added_level", ""),
-                     tuple((Folded(rx), t) for rx, t in a.get("topics", {}).items()))
+                     tuple((Folded(rx), t) for rx, t in a.get("topics", {}).items()),
+                     Folded(a["key"]) if a.get("key") else None)
                  for k, a in cfg["acts"].items())
     q = cfg["quantities"]
     rules = tuple(QuantityRule(r["unit"], r["topic"], Folded(r["cue"]) if r.get("cue") else None,
@@ -187,7 +189,8 @@ def _compile(cfg: dict[str, Any]) -> Lexicon:
     mod = cfg["modality"]
     return Lexicon(
         acts=acts,
-        any_act=Folded("|".join(f"(?:{a.pattern.regex.source})" for a in acts)),
+        any_act=Folded("|".join(f"(?:{a.key.source if a.key else a.pattern.regex.source})"
+                                for a in acts)),
         consent=Folded(mod["consent"]), opt_out=Folded(mod["opt_out"]),
         discretion=Folded(mod["discretion"]), exception=Folded(mod["exception"]),
         refusal=Folded(mod["refusal"]), absence=Folded(mod["absence"]),
@@ -221,32 +224,55 @@ _NEG_CUE = Folded(r"\b(not|never|no longer|no|neither|nor|cannot|can't|won't|don
 _WITHOUT = re.compile(r"\bwithout\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)  # "without prior"
 
 
+_READS: dict[tuple[int, str, str, str], dict[str, ActRead]] = {}
+_READS_MAX = 20_000  # sentences remembered (a sentence is read for pairing, counts, findings)
+
+
 def read_acts(sentence: str, block: str = "", lead: str = "",
               rules: Rules | None = None) -> dict[str, ActRead]:
     """The acts a sentence states, each at its strongest state (a sentence that rules a
     practice out in one case and allows it in another allows it)."""
     rules = rules or load_rules()
     lex = lexicon(rules)
-    out: dict[str, ActRead] = {}
     if not sentence or not lex.any_act.search(sentence):
-        return out
-    for act in lex.acts:
-        p = act.pattern
-        if p.also is not None and not (p.also.search(sentence) or (block and p.also.search(block))):
-            continue
-        if p.unless is not None and p.unless.search(sentence):
-            continue
-        if p.platform and lead and rules.user_duty.search(lead):
-            continue  # an item of a list of things the user must not do
-        for m in p.regex.finditer(sentence):
-            if p.platform and act.kind == "practice" and users_act(sentence, m.start(), rules):
-                continue
-            if in_address(sentence, m.start(), m.end()):
-                continue
-            read = _state(sentence, m.start(), m.end(), act, lex, rules)
-            if act.id not in out or read.state > out[act.id].state:
+        return {}
+    key = (id(lex), sentence, block, lead)
+    if key not in _READS:
+        if len(_READS) >= _READS_MAX:
+            _READS.clear()
+        out: dict[str, ActRead] = {}
+        for act in lex.acts:
+            read = read_act(sentence, act, block, lead, rules)
+            if read is not None:
                 out[act.id] = read
-    return out
+        _READS[key] = out
+    return _READS[key]
+
+
+def read_act(sentence: str, act: Act, block: str = "", lead: str = "",
+             rules: Rules | None = None) -> ActRead | None:
+    """One act in a sentence, at its strongest state, or None."""
+    if act.key is not None and not act.key.search(sentence):
+        return None
+    rules = rules or load_rules()
+    lex = lexicon(rules)
+    p = act.pattern
+    if p.also is not None and not (p.also.search(sentence) or (block and p.also.search(block))):
+        return None
+    if p.unless is not None and p.unless.search(sentence):
+        return None
+    if p.platform and lead and rules.user_duty.search(lead):
+        return None  # an item of a list of things the user must not do
+    best: ActRead | None = None
+    for m in p.regex.finditer(sentence):
+        if p.platform and act.kind == "practice" and users_act(sentence, m.start(), rules):
+            continue
+        if in_address(sentence, m.start(), m.end()):
+            continue
+        read = _state(sentence, m.start(), m.end(), act, lex, rules)
+        if best is None or read.state > best.state:
+            best = read
+    return best
 
 
 _USER_SUBJECT = re.compile(r"(?:^|\W)(you|users?|members?|people|others)\s+(?:[\w'-]+\s+){0,3}$",

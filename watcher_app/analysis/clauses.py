@@ -10,6 +10,7 @@ worse or better for the user, how serious, and the two quotes that show it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from watcher_app.analysis.acts import (
@@ -25,6 +26,7 @@ from watcher_app.analysis.acts import (
     is_limited,
     lexicon,
     near_spans,
+    read_act,
     read_acts,
     topic_of,
 )
@@ -96,39 +98,47 @@ def _level_for(act: Act, effect: str, new_state: int, limited: bool) -> str:
 
 
 class DocCounts:
-    """How many sentences of each version state an act (affirmatively: state >= 2), counted on
-    first use. An act that one version of a reworded clause states and the other does not is
-    only added (or removed) when the document as a whole states it more (or less) often: a
-    clause rewritten while its practice moved to another sentence changes nothing."""
+    """How much more (or less) often the new version states an act than the old one
+    (affirmatively: state >= 2; or, for a promise, ruled out: state <= 1). An act that one
+    version of a reworded clause states and the other does not is only added (or removed)
+    when the document as a whole states it more (or less) often: a clause rewritten while its
+    practice moved to another sentence changes nothing.
+
+    Sentences outside the changed ones are the same in both versions and cancel out, so only
+    the edits are read: the difference is their new sides' count minus their old sides'."""
 
     def __init__(self, diff: TextDiff | None, rules: Rules) -> None:
-        self.diff = diff
+        self.edits = diff.edits if diff is not None else None
         self.rules = rules
-        self.counts: dict[tuple[str, str], int] = {}
+        self.deltas: dict[tuple[str, bool], int] = {}
 
     def changed(self, act: Act, added: bool, promise: bool = False) -> bool:
         """Does the new version state the act (or, with `promise`, rule it out) more often
         than the old one (`added`), or less often?"""
-        if self.diff is None:
+        if self.edits is None:
             return True
-        old = self.count(act, "old", promise)
-        new = self.count(act, "new", promise)
-        return new > old if added else new < old
+        delta = self.delta(act, promise)
+        return delta > 0 if added else delta < 0
 
-    def count(self, act: Act, side: str, promise: bool = False) -> int:
-        key = (act.id, side + ("-promise" if promise else ""))
-        if key not in self.counts:
-            assert self.diff is not None
-            sentences = self.diff.old_sentences if side == "old" else self.diff.new_sentences
+    def delta(self, act: Act, promise: bool) -> int:
+        key = (act.id, promise)
+        if key not in self.deltas:
+            assert self.edits is not None
             n = 0
-            if act.pattern.regex.search("\n".join(sentences)):
-                for s in sentences:
-                    if act.pattern.regex.search(s):
-                        read = read_acts(s, "", "", self.rules).get(act.id)
-                        if read is not None:
-                            n += read.state <= 1 if promise else read.state >= 2
-            self.counts[key] = n
-        return self.counts[key]
+            for e in self.edits:
+                n += self._states(e.new, act, promise)
+                if not e.variant:  # an announced copy leaves the clause in force in place
+                    n -= self._states(e.old, act, promise)
+            self.deltas[key] = n
+        return self.deltas[key]
+
+    def _states(self, sentence: str, act: Act, promise: bool) -> int:
+        if not sentence:
+            return 0
+        read = read_act(sentence, act, rules=self.rules)
+        if read is None:
+            return 0
+        return int(read.state <= 1 if promise else read.state >= 2)
 
 
 def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
@@ -219,6 +229,7 @@ def sentence_findings(diff: TextDiff, editorial: Sequence[bool],
     lex = lexicon(rules)
     out: list[list[Finding]] = [[] for _ in diff.edits]
     counts = DocCounts(diff, rules)
+    pointer = re.compile(rules.editorial["pointer"], re.IGNORECASE)
     pairs = _pair_by_act(diff.edits, rules)
     for k, (edit, ed) in enumerate(zip(diff.edits, editorial, strict=True)):
         if ed and edit.kind != "reworded" and k not in pairs or k in pairs.values() \
@@ -234,7 +245,10 @@ def sentence_findings(diff: TextDiff, editorial: Sequence[bool],
             # (a variant, an announced version of a clause shown above the one in force, is
             # read against that clause: what the announcement changes)
             out[k] = compare_clause(edit, rules, counts, ed)
-        elif lex.any_act.search(edit.old + "\n" + edit.new + "\n" + edit.lead):
+        elif lex.any_act.search(edit.old + "\n" + edit.new + "\n" + edit.lead) \
+                and not pointer.search(edit.new or edit.old):
+            # (a pointer, "learn more about our training methods", names a practice without
+            # stating it)
             out[k] = _whole(edit, rules, counts)
     return out
 
@@ -248,7 +262,10 @@ def _pair_by_act(edits: Sequence[SentenceEdit], rules: Rules) -> dict[int, int]:
     "You may ask us to delete your data; we may decline" is one clause rewritten."""
     removed: dict[tuple[str, ...], list[tuple[int, set[str]]]] = {}
     added: list[tuple[int, set[str]]] = []
+    pointer = re.compile(rules.editorial["pointer"], re.IGNORECASE)
     for k, e in enumerate(edits):
+        if pointer.search(e.new or e.old):
+            continue
         # (an editorial-looking sentence is paired too: "... before changes take effect"
         # reads like an announcement)
         if e.variant or e.kind == "reworded" or e.block_kind == "heading" \

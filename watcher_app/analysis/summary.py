@@ -39,6 +39,7 @@ from watcher_app.analysis.severity import (
 MAX_QUOTED = 5  # sentences kept in added_sentences / removed_sentences
 MAX_TRIGGER_EDITS = 1000  # beyond this many changed sentences, severity is judged on a sample
 MAX_ANALYSED_EDITS = 250  # ... and topics beyond this many
+MAX_CLAUSE_EDITS = 500  # ... and clauses read beyond this many
 MAX_FINDINGS = 12  # findings kept in the analysis (the most consequential first)
 QUOTE_CHARS = 160  # a quoted sentence in the summary is cut here
 PATH_SEP = " › "
@@ -138,7 +139,14 @@ def read_change(old_text: str, new_text: str, *, rules: Rules | None = None,
     wide = _sample(len(diff.edits), MAX_TRIGGER_EDITS)
     judged = replace(diff, edits=tuple(diff.edits[i] for i in wide))
     editorial = [is_editorial(e, rules) for e in judged.edits]
-    per_edit = sentence_findings(judged, editorial, rules)
+    # the clause reading of a wholesale rewrite looks at an even sample of its sentences
+    clause_sample = _sample(len(wide), MAX_CLAUSE_EDITS)
+    sampled = sentence_findings(replace(judged, edits=tuple(judged.edits[k]
+                                                            for k in clause_sample)),
+                                [editorial[k] for k in clause_sample], rules)
+    per_edit: list[list[Finding]] = [[] for _ in wide]
+    for k, found in zip(clause_sample, sampled, strict=True):
+        per_edit[k] = found
     # a clause the reading understood is not editorial, whatever its words look like ("30
     # days" -> "7 days" before changes "take effect")
     editorial = [ed and not found for ed, found in zip(editorial, per_edit, strict=True)]

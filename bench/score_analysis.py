@@ -200,7 +200,7 @@ def build_cases(data: Path = DEFAULT_DATA, tools: Path | None = None, only: str 
     return cases
 
 
-def analyse(cases: list[Case], params: Params | None = None) -> list[Outcome]:
+def analyze(cases: list[Case], params: Params | None = None) -> list[Outcome]:
     if params is None:
         out = []
         for case in cases:
@@ -424,7 +424,7 @@ def report(outcomes: list[Outcome], verbose: bool = False) -> dict[str, dict[str
 
 def run(data: Path = DEFAULT_DATA, verbose: bool = False, only: str = "",
         cache: Path | None = None) -> tuple[dict[str, dict[str, float]], list[Outcome]]:
-    outcomes = analyse(build_cases(data, only=only, cache=cache))
+    outcomes = analyze(build_cases(data, only=only, cache=cache))
     return report(outcomes, verbose), outcomes
 
 

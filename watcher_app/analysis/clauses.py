@@ -86,7 +86,7 @@ def _explain(act: Act, old: int, new: int) -> tuple[str, str]:
     return "better", _PHRASES[("protect", key)].format(name=act.name, cls=cls)
 
 
-def _level_for(act: Act, effect: str, new_state: int, limited: bool) -> str:
+def _level_for(act: Act, effect: str, new_state: int) -> str:
     if effect == "better":
         return IMPROVEMENT_LEVEL
     level = act.level
@@ -179,7 +179,7 @@ def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
         if (o is None or n is None) and not counts.changed(act, added=o is None):
             continue  # stated elsewhere as often as before: moved, not added or removed
         effect, what = _explain(act, so, sn)
-        level = _level_for(act, effect, sn, limited)
+        level = _level_for(act, effect, sn)
         old_q = clip(edit.old, (*o.cues, o.span, *near_spans(o.span, edit.old_spans))) if o \
             else counterpart(edit, n, "old")
         new_q = clip(edit.new, (*n.cues, n.span, *near_spans(n.span, edit.new_spans))) if n \

@@ -30,6 +30,7 @@ from watcher_app.analysis.rules import (
     make_pattern,
 )
 from watcher_app.analysis.sections import SentenceEdit, TextDiff
+from watcher_app.analysis.tokens import words
 
 # A change whose substantive edits add up to at most this many words, and that fires no
 # trigger, is a clarification (low).
@@ -93,16 +94,12 @@ def _compile_triggers(rules: Rules) -> list[Trigger]:
 # --- editorial edits ---------------------------------------------------------------------
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+(?:['.@/-]\w+)*", text)
-
-
 def is_editorial(edit: SentenceEdit, rules: Rules | None = None) -> bool:
     """Does this edit leave the policy's substance alone (a date, a renamed entity, a contact
     address, a pointer to a summary, an announcement banner)?"""
     cfg = (rules or load_rules()).editorial
     sentence = edit.new or edit.old
-    n_words = len(_words(sentence))
+    n_words = len(words(sentence))
     for _kind, limit, regex in _editorial_res(cfg):
         if n_words <= limit and regex.search(sentence):
             return True
@@ -117,10 +114,10 @@ def _is_names(sentence: str, n_words: int, cfg: dict[str, Any]) -> bool:
     if n_words > cfg["names_max_words"]:
         return False
     skip = set(cfg["stopwords"])
-    words = _words(sentence)
-    if not all(not w[:1].islower() or w.lower() in skip for w in words):
+    found = words(sentence)
+    if not all(not w[:1].islower() or w.lower() in skip for w in found):
         return False
-    return n_words <= 2 or any(any(c.isdigit() for c in w) or w.lower() in skip for w in words)
+    return n_words <= 2 or any(any(c.isdigit() for c in w) or w.lower() in skip for w in found)
 
 
 _EDITORIAL_KINDS = ("announcement", "boilerplate", "contact", "definition")
@@ -136,8 +133,8 @@ def _editorial_res(cfg: dict[str, Any]) -> list[tuple[str, int, Folded]]:
 
 
 def _is_bare_date(sentence: str, cfg: dict[str, Any]) -> bool:
-    words = [w.lower() for w in _words(sentence)]
-    return bool(words) and all(w in cfg["months"] or _NUMBER.match(w) for w in words)
+    found = [w.lower() for w in words(sentence)]
+    return bool(found) and all(w in cfg["months"] or _NUMBER.match(w) for w in found)
 
 
 def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
@@ -154,8 +151,8 @@ def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
     for side, spans, sentence in (("old", edit.old_spans, edit.old),
                                   ("new", edit.new_spans, edit.new)):
         for start, end in spans:
-            following = _words(sentence[end:end + 30])[:1]
-            preceding = _words(sentence[max(0, start - 30):start])[-1:]
+            following = words(sentence[end:end + 30])[:1]
+            preceding = words(sentence[max(0, start - 30):start])[-1:]
             # "90 days" or "under the age of 14" is a rule, not a date; but figures in a table
             # are statistics
             counted = edit.block_kind != "row" and (
@@ -163,7 +160,7 @@ def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
                 or bool(preceding) and preceding[0].lower() in cues
                 or sentence[max(0, start - 1):start] in ("$", "€", "£")
                 or sentence[end:end + 1] == "%")
-            for word in _words(sentence[start:end]):
+            for word in words(sentence[start:end]):
                 low = word.lower()
                 if low in units:
                     out.append(word)
@@ -201,7 +198,7 @@ def change_size(edits: Sequence[SentenceEdit], editorial: Sequence[bool],
         if edit.kind == "reworded":
             size += len(substantive_tokens(edit, cfg))
         else:
-            size += len(_words(edit.new or edit.old))
+            size += len(words(edit.new or edit.old))
     return size
 
 

@@ -109,7 +109,27 @@ AI_FEATURES = "\n".join([
     "We keep AI conversation history for 30 days.",
 ])
 
-DOCUMENTS = {"privacy": PRIVACY, "terms": TERMS, "ai": AI_FEATURES}
+NOTICE = "\n".join([
+    "# Orbit Photos Privacy Notice",
+    "Last updated: January 12, 2025",
+    "## What we keep",
+    "Photos you upload are deleted after 24 hours.",
+    "We retain your data for as long as your account is active.",
+    "## Who sees your data",
+    "Our support team can access your files only with your permission.",
+    "We may share aggregated, de-identified data with partners.",
+    "We will never share your health data with insurers.",
+    "We don't use your messages for advertising.",
+    "## Where your data is",
+    "We store your data in the European Union.",
+    "## Your account",
+    "We may suspend your account after notifying you.",
+    "You may cancel at any time and receive a prorated refund.",
+    "## Disputes",
+    "You waive any right to participate in a class action against Orbit.",
+])
+
+DOCUMENTS = {"privacy": PRIVACY, "terms": TERMS, "ai": AI_FEATURES, "notice": NOTICE}
 
 
 def swap(text: str, old: str, new: str) -> str:

@@ -143,13 +143,10 @@ def test_findings_are_ordered_by_consequence() -> None:
                                                                   better]
 
 
-def test_fitted_caps_lower_limited_and_whole_sentence_findings() -> None:
+def test_the_fitted_cap_lowers_limited_protections_only() -> None:
     limited = Finding("state", "security", "high", "worse", "x", act="encrypt", limited=True)
-    removed = Finding("state", "user-rights", "high", "worse", "y", whole=True)
+    assert calibrate([limited], Params(limited_cap=False))[0].level == "high"
+    assert calibrate([limited], Params(limited_cap=True))[0].level == "medium"
     # a practice allowed only in some places is still what the users there get
     practice = Finding("state", "data-sharing", "high", "worse", "z", act="sell", limited=True)
-    assert calibrate([practice], Params(limited_cap=True), 1)[0].level == "high"
-    kept = calibrate([limited, removed], Params(limited_cap=False, whole_high_edits=10), 5)
-    assert [f.level for f in kept] == ["high", "high"]
-    capped = calibrate([limited, removed], Params(limited_cap=True, whole_high_edits=3), 5)
-    assert [f.level for f in capped] == ["medium", "medium"]
+    assert calibrate([practice], Params(limited_cap=True))[0].level == "high"

@@ -304,8 +304,12 @@ def _state(sentence: str, start: int, end: int, act: Act, lex: Lexicon,
             return True
         return False
 
+    # a negation inside the phrase counts before its key word ("we are not liable"), not
+    # after it ("suspend your account at any time without notice" is no negation)
+    key = act.key.search(sentence[start:end]) if act.key is not None else None
+    head = sentence[start:start + key.start()] if key is not None else sentence[start:end]
     negated = not act.ignore_negation and (is_negated(sentence, start, rules) or bool(
-        _NEG_CUE.search(last_clause(sentence[start:end], rules))) or bool(
+        _NEG_CUE.search(last_clause(head, rules))) or bool(
         _WITHOUT.search(sentence[max(0, start - 40):start])))
     if not negated and act.kind in ("protection", "control"):
         # a protection named first and denied after: "refunds are not available"
@@ -315,8 +319,8 @@ def _state(sentence: str, start: int, end: int, act: Act, lex: Lexicon,
             cues.append((end + after_neg.start(), end + after_neg.end()))
     if negated:
         clause_start = max(0, sentence.rfind(",", 0, start))
-        if not cue(_NEG_CUE, sentence[clause_start:end], clause_start):
-            cue(_NEG_CUE, sentence[:end])
+        if not cue(_NEG_CUE, sentence[clause_start:start + len(head)], clause_start):
+            cue(_NEG_CUE, sentence[:start + len(head)])
     after = sentence[end:]
     excepted = bool(lex.exception.search(after)) or bool(
         re.search(r"\bonly\b", sentence[max(0, start - 40):start], re.IGNORECASE))

@@ -271,8 +271,10 @@ def _pair_by_act(edits: Sequence[SentenceEdit], rules: Rules) -> dict[int, int]:
         if e.variant or e.kind == "reworded" or e.block_kind == "heading" \
                 or len(added) + len(removed) > MAX_ACT_PAIRS:
             continue
-        acts = set(read_acts(e.new or e.old, e.new_block or e.old_block, e.lead, rules))
-        acts -= {"venue"}
+        # the topics of the acts stated: "deleted after 24 hours" and "kept until you delete
+        # them" are one retention clause though one names deletion and the other keeping
+        acts = {r.act.topic for r in read_acts(e.new or e.old, e.new_block or e.old_block,
+                                               e.lead, rules).values() if r.act.kind != "venue"}
         if not acts:
             continue
         if e.kind == "removed":
@@ -338,14 +340,24 @@ def _whole(edit: SentenceEdit, rules: Rules, counts: DocCounts) -> list[Finding]
     out: list[Finding] = []
     for read in acts.values():
         act = read.act
+        if act.kind == "venue":
+            continue  # where things happen is read in reworded clauses only
         quote = clip(sentence, (*read.cues, read.span), 2)
         topic = topic_of(act, sentence, rules=rules)
         if act.more_is_worse:
             if not added:
+                # an obligation no longer stated anywhere is dropped (a practice no longer
+                # described is often only described elsewhere; a promise dropped is the
+                # statement triggers' business: severity.json)
+                if act.kind == "obligation" and read.state >= 2 and act.added_level \
+                        and counts.changed(act, False):
+                    effect, what = _explain(act, read.state, ABSENT)
+                    out.append(Finding("state", topic, IMPROVEMENT_LEVEL, effect, what, quote,
+                                       "", act.id, limited, whole=True))
                 continue
             if read.state >= 2 and act.added_level and counts.changed(act, True):
                 effect, what = _explain(act, ABSENT, read.state)
-                level = act.added_level if read.state == 3 else "medium"
+                level = act.added_level  # on, or on by default (an opt-out is no safeguard)
                 out.append(Finding("state", topic, level, effect, what, "", quote, act.id,
                                    limited, whole=True))
             elif read.state <= 1 and counts.changed(act, True, promise=True):

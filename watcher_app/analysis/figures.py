@@ -89,7 +89,9 @@ def quantity_findings(edit: SentenceEdit, rules: Rules, limited: bool) -> list[F
         return []
     lex = lexicon(rules)
     old_q, new_q = quantities(edit.old, rules), quantities(edit.new, rules)
-    if not old_q or not new_q:
+    if bool(old_q) != bool(new_q):
+        return _figure_appears(edit, old_q, new_q, lex, limited)
+    if not old_q:
         return []
     out: list[Finding] = []
     for unit in ("duration", "age", "money", "percent"):
@@ -120,6 +122,23 @@ def quantity_findings(edit: SentenceEdit, rules: Rules, limited: bool) -> list[F
                                f"{unit}:{rule.topic}", limited))
             break  # one finding per unit: the pairs are two views of one figure
     return out
+
+
+def _figure_appears(edit: SentenceEdit, old_q: list[Quantity], new_q: list[Quantity],
+                    lex: Lexicon, limited: bool) -> list[Finding]:
+    """A clause that now states a figure it did not (or drops one): "as long as your account
+    is active" -> "five years after you close your account". Which way that goes is not
+    known, but the term it sets changed (medium)."""
+    q = (new_q or old_q)[0]
+    rule = _rule_for(q.unit, edit.new or edit.old, edit.new_block, lex)
+    if rule is None:
+        return []
+    verb = "now states" if new_q else "no longer states"
+    what = f"{verb} a figure for what the clause is about ({q.text})"
+    return [Finding("quantity", rule.topic, "medium", "neutral", what,
+                    clip(edit.old, [old_q[0].span], 3) if old_q else changed_quote(edit, "old"),
+                    clip(edit.new, [new_q[0].span], 3) if new_q else changed_quote(edit, "new"),
+                    f"{q.unit}:{rule.topic}", limited)]
 
 
 def _rule_for(unit: str, sentence: str, block: str, lex: Lexicon) -> QuantityRule | None:
@@ -270,18 +289,22 @@ _PLACE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
 
 
 def venue_findings(edit: SentenceEdit, old_acts: dict[str, ActRead], new_acts: dict[str, ActRead],
-           rules: Rules) -> list[Finding]:
-    """A clause on courts or governing law whose place or forum words changed."""
-    read = new_acts.get("venue") or old_acts.get("venue")
-    if read is None or "venue" not in old_acts or "venue" not in new_acts:
-        return []
-    changed = [edit.new[a:b] for a, b in edit.new_spans] + [edit.old[a:b] for a, b in
-                                                            edit.old_spans]
-    if not any(_PLACE.search(c) or re.search(r"\b(courts?|arbitrat\w+|exclusive\w*|county|state|"
-                                             r"country|residence|laws?)\b", c, re.IGNORECASE)
-               for c in changed):
-        return []
-    act = read.act
-    return [Finding("venue", act.topic, act.level, "neutral", f"changes {act.name}",
-                    changed_quote(edit, "old"), changed_quote(edit, "new"), act.id)]
+                   rules: Rules) -> list[Finding]:
+    """A clause on where something happens (courts, governing law, where data is stored)
+    whose place or forum words changed."""
+    out = []
+    for act_id, read in new_acts.items():
+        if read.act.kind != "venue" or act_id not in old_acts:
+            continue
+        changed = [edit.new[a:b] for a, b in edit.new_spans] + [edit.old[a:b] for a, b in
+                                                                edit.old_spans]
+        if not any(_PLACE.search(c) or _FORUM.search(c) for c in changed):
+            continue
+        act = read.act
+        out.append(Finding("venue", act.topic, act.level, "neutral", f"changes {act.name}",
+                           changed_quote(edit, "old"), changed_quote(edit, "new"), act.id))
+    return out
 
+
+_FORUM = re.compile(r"\b(courts?|arbitrat\w+|exclusive\w*|county|state|country|countries|"
+                    r"residence|laws?|abroad|region|servers?)\b", re.IGNORECASE)

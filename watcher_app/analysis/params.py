@@ -33,11 +33,9 @@ class Params:
     # small_words words in at most small_edits sentences
     small_words: int = 60
     small_edits: int = 3
-    # severity caps (severity.calibrate): a high worsening limited to some users or places
-    # counts medium when limited_cap; a protection or control removed with a whole sentence
-    # counts high only in a change of at most whole_high_edits substantive sentence edits
+    # severity cap (severity.calibrate): a protection or control weakened or removed only for
+    # some users or places counts medium when limited_cap
     limited_cap: bool = True
-    whole_high_edits: int = 1000
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,11 +61,10 @@ GRID: dict[str, tuple[Any, ...]] = {
     "small_words": (20, 40, 60, 100, 150),
     "small_edits": (1, 2, 3, 5, 8),
     "limited_cap": (True, False),
-    "whole_high_edits": (3, 10, 30, 100, 1000),
 }
 CATEGORY_PARAMS = ("cat_min", "cat_rel", "cat_strong", "cat_max", "cat_modifier",
                    "finding_level")
-SEVERITY_PARAMS = ("small_words", "small_edits", "limited_cap", "whole_high_edits")
+SEVERITY_PARAMS = ("small_words", "small_edits", "limited_cap")
 
 
 def fitted_path(folder: Path | None = None) -> Path:

@@ -51,6 +51,7 @@ class Trigger:
     pattern: Pattern
     on: frozenset[str]
     reasons: dict[str, str]  # per direction, when it needs other words ("removes a promise ...")
+    act: str = ""  # the clauses.json act it states (see summary._unread)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _compile_triggers(rules: Rules) -> list[Trigger]:
             reasons = {k.removeprefix("reason_"): v for k, v in spec.items()
                        if k.startswith("reason_")}
             out.append(Trigger(level, spec["id"], spec.get("category", ""), spec["reason"],
-                               pattern, frozenset(spec["on"]), reasons))
+                               pattern, frozenset(spec["on"]), reasons, spec.get("act", "")))
     return out
 
 
@@ -324,21 +325,16 @@ def by_consequence(findings: Sequence[Finding], categories: Sequence[str] = ()) 
                                            rank.get(f.topic, len(rank))))
 
 
-def calibrate(findings: Sequence[Finding], params: Params,
-              substantive_edits: int) -> list[Finding]:
-    """Findings with the fitted caps applied: a protection or user control weakened or removed
+def calibrate(findings: Sequence[Finding], params: Params) -> list[Finding]:
+    """Findings with the fitted cap applied: a protection or user control weakened or removed
     only for some users or places is medium when `params.limited_cap` (a practice allowed or
-    a promise dropped is not capped: it is what the users concerned get); a protection or
-    control removed with a whole sentence is medium inside a change of more than
-    `params.whole_high_edits` substantive sentence edits (in a large rewrite a removed
-    sentence is often restated elsewhere in words the reading does not match)."""
+    a promise dropped there is not capped: it is what the users concerned get)."""
     kinds = {a.id: a.kind for a in lexicon().acts}
     out = []
     for f in findings:
         guards = kinds.get(f.act) in ("protection", "control")
-        capped = f.level == "high" and f.effect == "worse" and (
-            params.limited_cap and f.limited and guards
-            or f.whole and f.kind == "state" and substantive_edits > params.whole_high_edits)
+        capped = (f.level == "high" and f.effect == "worse" and params.limited_cap
+                  and f.limited and guards)
         out.append(replace(f, level="medium") if capped else f)
     return out
 

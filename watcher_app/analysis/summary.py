@@ -27,6 +27,7 @@ from watcher_app.analysis.sections import (
     diff_sentences,
 )
 from watcher_app.analysis.severity import (
+    Fired,
     by_consequence,
     calibrate,
     change_size,
@@ -175,7 +176,7 @@ def read_change(old_text: str, new_text: str, *, rules: Rules | None = None,
         diff=diff, judged=judged, editorial=tuple(editorial),
         # (the two halves of a clause rewritten share one list of findings: counted once)
         clause_findings=tuple(dict.fromkeys(f for found in per_edit for f in found)),
-        statement_findings=tuple(fired_findings(fired, ())),
+        statement_findings=tuple(_unread(fired, judged.edits, per_edit)),
         scored=scored, local=local,
         editorial_hit=_editorial_hit(judged.edits, editorial),
         summary=summarize(diff, added, removed, reworded, edits[0] if edits else None),
@@ -183,6 +184,21 @@ def read_change(old_text: str, new_text: str, *, rules: Rules | None = None,
         effective_date=find_effective_date(new_text),
         size=change_size(judged.edits, editorial, rules),
     )
+
+
+def _unread(fired: Sequence[Fired], edits: Sequence[SentenceEdit],
+            per_edit: Sequence[Sequence[Finding]]) -> list[Finding]:
+    """The statement triggers as findings, except where the clause reading compared that very
+    sentence on the trigger's topic ("we will never share" -> "we may share with your
+    consent" is read as sharing now possible with consent, not as a promise dropped)."""
+    understood: dict[str, set[str]] = {}
+    for edit, found in zip(edits, per_edit, strict=True):
+        for f in found:
+            for sentence in (edit.old, edit.new):
+                if sentence and f.kind == "state":
+                    understood.setdefault(sentence, set()).add(f.act)
+    return [finding for f, finding in zip(fired, fired_findings(fired, ()), strict=True)
+            if not f.trigger.act or f.trigger.act not in understood.get(f.evidence, set())]
 
 
 def judge_categories(reading: Reading, params: Params) -> tuple[tuple[str, ...],
@@ -214,7 +230,7 @@ def judge(reading: Reading, params: Params | None = None) -> Analysis:
         f = f if f.topic else replace(f, topic=categories[0] if categories else "")
         if read_levels.get(f.topic, -1) < f.rank:
             findings.append(f)
-    findings = calibrate(findings, params, reading.editorial.count(False))
+    findings = calibrate(findings, params)
     severity, reason = decide(reading.judged, reading.editorial, findings, categories, params,
                               size=reading.size)
     ordered = by_consequence(findings, categories)  # the deciding one first

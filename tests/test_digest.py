@@ -188,21 +188,66 @@ def test_the_digest_never_imports_qt() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-def test_weekly_digest_notification_once_a_week(db) -> None:  # noqa: ANN001
-    import datetime as dt
+def _checked(doc: Document, when: dt.datetime, outcome: str = "verified") -> None:
+    from watcher_app.store.models import Check
 
+    Check.create(document=doc, started_at=when, outcome=outcome,
+                 code="connect-failed" if outcome == "error" else "same-text")
+
+
+def test_weekly_digest_notification_once_a_week(db) -> None:  # noqa: ANN001
     from watcher_app.notify import AlertCenter, CallbackNotifier
-    from watcher_app.store.models import Alert
+    from watcher_app.store.models import Alert, utcnow
 
     shown: list[tuple[str, str]] = []
     center = AlertCenter(db, [CallbackNotifier(lambda t, b, u: shown.append((t, b)) or True)])
-    from watcher_app.store.models import utcnow
-
+    doc = _document(_platform("acme", "Acme"), "Privacy Policy")
     now = utcnow()  # alerts are stamped with the real clock
+    _checked(doc, now - dt.timedelta(days=8, hours=1), "first")
+    _checked(doc, now - dt.timedelta(hours=1))
     first = center.alert_digest_if_due(now)
     assert first is not None and first.kind == "digest" and shown
     assert shown[0][0] == "No policy changes this week"
     assert shown[0][1] == "Every watched document was verified unchanged."
+    _checked(doc, now + dt.timedelta(days=7))
     assert center.alert_digest_if_due(now + dt.timedelta(days=3)) is None
     assert center.alert_digest_if_due(now + dt.timedelta(days=7, minutes=1)) is not None
     assert Alert.select().where(Alert.kind == "digest").count() == 2
+
+
+def test_no_digest_at_the_first_capture(db) -> None:  # noqa: ANN001
+    """Issue 10: the digest fired at the first capture ("No policy changes this week" minutes
+    after picking platforms). The first comes a week after the first check."""
+    from watcher_app.notify import AlertCenter, CallbackNotifier
+    from watcher_app.store.models import Alert, utcnow
+
+    shown: list[str] = []
+    center = AlertCenter(db, [CallbackNotifier(lambda t, b, u: shown.append(t) or True)])
+    doc = _document(_platform("acme", "Acme"), "Privacy Policy")
+    now = utcnow()
+    assert center.alert_digest_if_due(now) is None  # nothing checked at all
+    _checked(doc, now - dt.timedelta(minutes=2), "first")
+    assert center.alert_digest_if_due(now) is None  # the first capture
+    assert center.alert_digest_if_due(now + dt.timedelta(days=6)) is None
+    _checked(doc, now + dt.timedelta(days=7))
+    assert center.alert_digest_if_due(now + dt.timedelta(days=7, minutes=1)) is not None
+    assert shown == ["No policy changes this week"]
+    assert Alert.select().where(Alert.kind == "digest").count() == 1
+
+
+def test_no_digest_claims_no_changes_when_nothing_was_checked(db) -> None:  # noqa: ANN001
+    """Offline all week: every check failed, so "No policy changes this week" would be a
+    guess; no digest until a check succeeds again."""
+    from watcher_app.notify import AlertCenter, CallbackNotifier
+    from watcher_app.store.models import utcnow
+
+    shown: list[str] = []
+    center = AlertCenter(db, [CallbackNotifier(lambda t, b, u: shown.append(t) or True)])
+    doc = _document(_platform("acme", "Acme"), "Privacy Policy")
+    now = utcnow()
+    _checked(doc, now - dt.timedelta(days=20), "first")
+    for day in range(1, 7):
+        _checked(doc, now - dt.timedelta(days=day), "error")
+    assert center.alert_digest_if_due(now) is None and shown == []
+    _checked(doc, now)
+    assert center.alert_digest_if_due(now + dt.timedelta(minutes=1)) is not None

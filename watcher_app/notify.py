@@ -293,15 +293,29 @@ class AlertCenter:
         first ran it), with the digest's title and its high/medium counts."""
         from watcher_app.digest import build_digest
 
+        period = dt.timedelta(days=days)
         last = (Alert.select().where(Alert.kind == "digest").order_by(Alert.id.desc()).first())
-        if last is not None and now - last.created_at < dt.timedelta(days=days):
+        if last is not None and now - last.created_at < period:
             return None
+        if last is None:
+            # The first digest comes a week after the first check, never at it: a first
+            # capture is not a change, and "No policy changes this week" after minutes of
+            # watching says nothing.
+            first = Check.select(peewee.fn.MIN(Check.started_at)).scalar()
+            if first is None or now - first < period:
+                return None
+        verified = Check.select().where((Check.started_at > now - period)
+                                        & Check.outcome.in_(SUCCESS_OUTCOMES))
+        if not verified.exists():
+            return None  # nothing checked (offline all week): "no changes" would be a guess
         digest = build_digest(now, days)
         parts = [f"{n} {sev}" for sev, n in digest.counts.items() if n]
         if digest.upcoming:
             parts.append(f"{len(digest.upcoming)} taking effect within two weeks")
         if digest.failing:
-            parts.append(f"{len(digest.failing)} document(s) need attention")
+            n = len(digest.failing)
+            parts.append(f"{n} document needs attention" if n == 1
+                         else f"{n} documents need attention")
         body = " · ".join(parts) or "Every watched document was verified unchanged."
         return self._deliver("digest", digest.title(), body, "low")
 

@@ -119,14 +119,14 @@ class AnalysisPanel(QTextBrowser):
     def _stats_html(self, stats: dict[str, Any], data: dict[str, Any] | None = None) -> str:
         if not stats:
             return ""
-        facts = [f"{stats.get('words_added', 0)} words added",
-                 f"{stats.get('words_removed', 0)} removed"]
+        facts = [f"{theme.plural(stats.get('words_added', 0), 'word')} added",
+                 f"{stats.get('words_removed', 0):,} removed"]
         if stats.get("lines_changed"):
-            facts.append(f"{stats['lines_changed']} paragraphs reworded")
+            facts.append(f"{theme.plural(stats['lines_changed'], 'paragraph')} reworded")
         if stats.get("lines_moved"):
-            facts.append(f"{stats['lines_moved']} moved")
+            facts.append(f"{stats['lines_moved']:,} moved")
         if (data or {}).get("reworded"):
-            facts.append(f"{data['reworded']} sentences reworded")
+            facts.append(f"{theme.plural(data['reworded'], 'sentence')} reworded")
         if stats.get("degraded"):
             facts.append("coarse diff (very large change)")
         return f"<h4>Size</h4><p>{_esc(', '.join(facts))}</p>"

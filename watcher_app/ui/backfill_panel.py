@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from watcher_app.store.models import Document, database_proxy
+from watcher_app.ui import theme
 from watcher_app.ui.runtime import run_task
 
 
@@ -79,7 +80,8 @@ class BackfillPanel(QWidget):
         parts = []
         for r in reports:
             what = "Cancelled after importing" if r.cancelled else "Imported"
-            parts.append(f"{what} {r.imported} archived versions: {r.changes} changes, "
+            parts.append(f"{what} {theme.plural(r.imported, 'archived version')}: "
+                         f"{theme.plural(r.changes, 'change')}, "
                          f"{r.noise} noise (folded), {r.blocked} not the policy"
                          + (f"; {r.already} were already here" if r.already else "")
                          + (f". {r.live_note[:1].upper()}{r.live_note[1:]}." if r.live_note

@@ -334,7 +334,7 @@ class DiffView(DiffNavigation, QWidget):
         total = len(self.model.stops)
         stop = self.current_stop()
         self.position.setText(f"Change {stop + 1} of {total}" if total and stop >= 0 else
-                              (f"{total} changes" if total else "No differences"))
+                              (theme.plural(total, "change") if total else "No differences"))
 
     def _activated(self, index: QModelIndex) -> None:
         item = self.model.item_at(index.row())

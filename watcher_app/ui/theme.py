@@ -183,6 +183,11 @@ def ago(ts: dt.datetime | None, now: dt.datetime | None = None) -> str:
     return f"{days} day{'s' if days != 1 else ''} ago" if days < 60 else when(ts)[:10]
 
 
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """"1 word", "2 words", "1,200 words" ("1 change", "0 changes"; `many` for irregulars)."""
+    return f"{n:,} {noun if n == 1 else (many or noun + 's')}"
+
+
 def change_size(stats: dict | None, *, short: bool = False) -> str:
     """"+120 / −34 words, 2 moved" (or "+120 −34" when short) from a Change's stats;
     tolerates missing keys."""
@@ -194,7 +199,7 @@ def change_size(stats: dict | None, *, short: bool = False) -> str:
     if short:
         return " ".join(parts)
     moved = stats.get("lines_moved") or 0
-    text = " / ".join(parts) + " words"
+    text = " / ".join(parts) + (" word" if (added or 0) + (removed or 0) == 1 else " words")
     return text + (f", {moved} moved" if moved else "")
 
 

@@ -21,6 +21,7 @@ import peewee
 
 from watcher_app import APP_ID, APP_NAME
 from watcher_app.check_result import CheckResult
+from watcher_app.offline import looks_offline
 from watcher_app.outcomes import Origin, Outcome
 from watcher_app.settings import load_settings
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version, utcnow
@@ -253,6 +254,8 @@ class AlertCenter:
         """Alert a failing or stale document, once per failure streak; None when no alert is
         due (not enough failures yet, or already alerted since the last successful check)."""
         doc = _document(document.id)
+        if machine_offline():
+            return None  # one offline state in the app, not an alert per document
         settings = load_settings()
         last_ok = (Check.select(peewee.fn.MAX(Check.started_at))
                    .where((Check.document == doc) & (Check.outcome.in_(SUCCESS_OUTCOMES)))
@@ -394,6 +397,15 @@ class AlertCenter:
 
 
 # --- text helpers -------------------------------------------------------------------------
+
+def machine_offline() -> bool:
+    """Every watched document checked failed to connect: the network is down, not the sites
+    (watcher_app/offline.py)."""
+    rows = (Document.select(Document.last_code, Document.last_reason).join(Platform)
+            .where((Platform.watched == True) & (Document.active == True))  # noqa: E712
+            .tuples())
+    return looks_offline(rows)
+
 
 def _document(doc_id: int) -> Document:
     return Document.select(Document, Platform).join(Platform).where(Document.id == doc_id).get()

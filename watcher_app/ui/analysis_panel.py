@@ -33,6 +33,7 @@ class AnalysisPanel(QTextBrowser):
         self.setMinimumWidth(220)
         self.anchorClicked.connect(self._on_anchor)
         self._sections: list[list[str]] = []
+        self.placeholder: str | None = None  # the hint shown instead of a change, if any
         self.show_placeholder("Select a change to see its analysis.")
 
     def _muted(self) -> str:
@@ -40,10 +41,15 @@ class AnalysisPanel(QTextBrowser):
 
     def show_placeholder(self, text: str) -> None:
         self._sections = []
+        self.placeholder = text
         self.setHtml(f'<p style="color:{self._muted()}">{_esc(text)}</p>')
+
+    def placeholder_shown(self) -> bool:
+        return self.placeholder is not None
 
     def show_comparison(self, old_label: str, new_label: str, stats: dict[str, Any]) -> None:
         """Two versions the user picked that no single recorded change links."""
+        self.placeholder = None
         self._sections = []
         parts = [f"<h3>Comparing {_esc(old_label)} \u2192 {_esc(new_label)}</h3>",
                  f'<p style="color:{self._muted()}">These versions are not consecutive, so '
@@ -54,6 +60,7 @@ class AnalysisPanel(QTextBrowser):
         self.setHtml("".join(parts))
 
     def show_change(self, change: Change, heading: str | None = None) -> None:
+        self.placeholder = None
         data: dict[str, Any] = change.analysis or {}
         muted = self._muted()
         parts: list[str] = [f"<h3>{_esc(heading)}</h3>"] if heading else []

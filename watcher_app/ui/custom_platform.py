@@ -150,8 +150,8 @@ class CustomPlatformDialog(QDialog):
             self.verdict.setText(f"\u26a0 {problem.outcome.title()}: {problem.reason} "
                                  f"({status}).")
         else:
-            self.verdict.setText(f"\u2714 {theme.plural(words, 'word')} extracted ({status}). This is the text "
-                                 "the watcher will store and compare.")
+            self.verdict.setText(f"\u2714 {theme.plural(words, 'word')} extracted ({status}). "
+                                 "This is the text the watcher will store and compare.")
         shown = cap.lines[:PREVIEW_LINES]
         more = len(cap.lines) - len(shown)
         self.preview.setPlainText("\n".join(shown) + (f"\n… {more} more lines" if more > 0

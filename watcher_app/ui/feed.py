@@ -34,7 +34,23 @@ from watcher_app.ui.analysis_panel import AnalysisPanel
 from watcher_app.ui.paged import Column, PagedTableModel
 from watcher_app.ui.queries import FeedFilter, FeedRow
 
+PREVIEW_HINT = "Select a change to preview it; press Enter or double-click to open its diff."
 SEVERITIES = (("", "Any severity"), ("high", "High"), ("medium", "Medium"), ("low", "Low"))
+
+
+def empty_text(*, watching: bool, offline: bool) -> str:
+    """What the feed says with no change to show: how to start, when nothing is watched; that
+    checks wait for the network, when offline; else that changes will appear here."""
+    if not watching:
+        return ("No changes yet.\n\nThe first check of each document records its current text; "
+                "from then on, every real change appears here.\nChoose what to watch with "
+                "Watch \u203a Platforms\u2026 (Ctrl+Shift+L).")
+    if offline:
+        # the strip above says "You appear to be offline": no need to repeat it word for word
+        return ("No changes recorded yet.\n\nNo site could be reached; the watched documents "
+                "are checked as soon as the network returns.")
+    return ("No changes recorded yet.\n\nThe first check of each document records its current "
+            "text; from then on, every real change appears here.")
 
 
 def _feed_columns() -> list[Column[FeedRow]]:
@@ -70,6 +86,11 @@ class FeedView(QWidget):
                             (self.platform, "Filter by platform"),
                             (self.doc_type, "Filter by document type")):
             combo.setAccessibleName(name)
+            # long platform and document names would widen the window past a small screen:
+            # the combo elides them (its list shows them whole)
+            combo.setMinimumContentsLength(12)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for key, label in SEVERITIES:
             self.severity.addItem(theme.severity_icon(key) if key else QIcon(), label, key)
         self.unread_only = QCheckBox("&Unread only")
@@ -100,22 +121,19 @@ class FeedView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        for col, width in ((0, 150), (1, 150), (2, 165), (3, 70), (5, 90)):
+        # narrow enough that the summary keeps ~40% of the table at 1024 px wide
+        for col, width in ((0, 152), (1, 120), (2, 145), (3, 70), (5, 72)):
             header.resizeSection(col, width)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         header.moveSection(5, 4)  # size before the summary: the summary takes the rest
-        self.empty = QLabel("No changes yet.\n\nThe first check of each document records its "
-                            "current text; from then on, every real change appears here.\n"
-                            "Choose what to watch with Watch \u203a Platforms\u2026 "
-                            "(Ctrl+Shift+L).")
+        self.empty = QLabel(empty_text(watching=False, offline=False))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet(f"color: {theme.muted_text().name()};")
         # A preview of the selected change (like a mail client's reading pane).
         self.preview = AnalysisPanel()
         self.preview.setAccessibleName("Preview of the selected change")
-        self.preview.show_placeholder("Select a change to preview it; press Enter or "
-                                      "double-click to open its diff.")
+        self.preview.show_placeholder(PREVIEW_HINT)
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(self.table)
         self.split.addWidget(self.preview)
@@ -164,11 +182,14 @@ class FeedView(QWidget):
         current = self.model.row_at(self.table.currentIndex().row())
         self.model.reload(rows)
         self.stack.setCurrentIndex(0 if self.model.rows else 1)
-        if current is not None:
-            row = next((k for k, r in enumerate(self.model.rows)
-                        if r.change_id == current.change_id), None)
-            if row is not None:
-                self.table.selectRow(row)
+        row = None if current is None else next(
+            (k for k, r in enumerate(self.model.rows) if r.change_id == current.change_id), None)
+        if row is not None:
+            self.table.selectRow(row)
+        elif not self.preview.placeholder_shown():
+            # the previewed change left the list (a filter hid it): never preview a row that
+            # is not shown
+            self.preview.show_placeholder(PREVIEW_HINT)
 
     def prefetch(self) -> tuple[FeedFilter, Any, list[FeedRow]]:
         """What refresh_choices reads, as a function to run off the GUI thread."""
@@ -199,6 +220,12 @@ class FeedView(QWidget):
             self.refresh(prefetched[2] if fresh and prefetched else None)
         else:
             self._filters_changed()
+
+    def set_state(self, *, watching: bool, offline: bool) -> None:
+        """The empty feed's sentence follows what is watched and whether checks can run."""
+        text = empty_text(watching=watching, offline=offline)
+        if self.empty.text() != text:
+            self.empty.setText(text)
 
     def set_platform(self, platform_id: str | None) -> None:
         index = self.platform.findData(platform_id or "")
@@ -240,7 +267,7 @@ class FeedView(QWidget):
         row = self.model.row_at(current.row())
         change = Change.get_or_none(Change.id == row.change_id) if row is not None else None
         if change is None:
-            self.preview.show_placeholder("Select a change to preview it.")
+            self.preview.show_placeholder(PREVIEW_HINT)
         else:
             self.preview.show_change(change, f"{row.platform} \u2014 {row.doc_type}, changed "
                                              f"{theme.when(row.detected_at)}")

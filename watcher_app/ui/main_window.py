@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from watcher_app import APP_NAME, __version__
 from watcher_app.check_result import CheckResult
+from watcher_app.offline import OFFLINE_MESSAGE, is_connection_failure
 from watcher_app.outcomes import Status
 from watcher_app.store.models import Setting
 from watcher_app.ui import links, queries, theme
@@ -35,6 +36,7 @@ from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.exports import install_export_menu
 from watcher_app.ui.feed import FeedView, NotificationLog
+from watcher_app.ui.offline_notice import OfflineNotice
 from watcher_app.ui.picker import PickerDialog, ask_import
 from watcher_app.ui.runtime import guarded, run_task
 from watcher_app.ui.settings_dialog import SettingsDialog
@@ -82,16 +84,20 @@ class MainWindow(QMainWindow):
         for page in (self.feed, self.timeline, self.diff, self.alerts):
             self.stack.addWidget(page)
         self.banner = AlertBanner()
+        self.offline_notice = OfflineNotice()
+        self.offline = False  # every document checked failed to connect (offline.py)
+        self._cycle_failures: list[bool] = []  # per check this cycle: failed to connect?
         right = QWidget()
         col = QVBoxLayout(right)
         col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.offline_notice)
         col.addWidget(self.banner)
         col.addWidget(self.stack, 1)
         split = QSplitter()
         split.addWidget(self.sidebar)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([285, 995])
+        split.setSizes([240, 1040])  # the sidebar keeps its width as the window shrinks
         split.setChildrenCollapsible(False)
         self.split = split
         self.setCentralWidget(split)
@@ -283,6 +289,7 @@ class MainWindow(QMainWindow):
 
     def _apply_refresh(self, data: tuple) -> None:
         statuses, feed_data = data
+        self.set_offline(queries.offline(statuses), bool(statuses))
         self.sidebar.refresh(statuses)
         self.feed.refresh_choices(feed_data)
         if self.stack.currentIndex() == TIMELINE:
@@ -302,7 +309,9 @@ class MainWindow(QMainWindow):
             self._refresh_timer.start()
 
     def refresh(self) -> None:
-        self.sidebar.refresh(queries.sidebar_status())
+        statuses = queries.sidebar_status()
+        self.set_offline(queries.offline(statuses), bool(statuses))
+        self.sidebar.refresh(statuses)
         self.feed.refresh_choices()
         if self.stack.currentIndex() == TIMELINE:
             self.timeline.refresh()
@@ -313,6 +322,19 @@ class MainWindow(QMainWindow):
     def unread_total(self) -> int:
         return sum(p.unread for p in self.sidebar.platforms.values())
 
+    def set_offline(self, offline: bool, watching: bool = True) -> None:
+        """One offline state: the strip, grey rows, the feed's sentence and the status bar;
+        cleared by the first check that reaches a host."""
+        self.feed.set_state(watching=watching, offline=offline)
+        if offline == self.offline:
+            return
+        self.offline = self.sidebar.offline = offline
+        self.offline_notice.setVisible(offline)
+        if offline:
+            self.status_text.setText(OFFLINE_MESSAGE)
+        elif self.status_text.text() == OFFLINE_MESSAGE:
+            self.status_text.setText("Back online")
+
     # --- scheduler signals (queued from the worker thread) ---------------------------------------
 
     def on_check_started(self, doc_id: int) -> None:
@@ -322,6 +344,7 @@ class MainWindow(QMainWindow):
 
     def on_check_finished(self, doc_id: int, result: CheckResult) -> None:
         self.sidebar.set_checking(doc_id, False)
+        self._cycle_failures.append(is_connection_failure(result.code, result.reason))
         status = result.status
         doc = self.sidebar.docs.get(doc_id)
         name = f"{result.platform} \u2014 {doc.type if doc else ''}"
@@ -345,7 +368,10 @@ class MainWindow(QMainWindow):
     def on_idle(self) -> None:
         self.progress.hide()
         self.sidebar.clear_checking()
-        self.status_text.setText("All checks done")
+        failures, self._cycle_failures = self._cycle_failures, []
+        # a round in which no check reached any host did not "finish": it waits for the network
+        offline = all(failures) if failures else self.offline
+        self.status_text.setText(OFFLINE_MESSAGE if offline else "All checks done")
         self.schedule_refresh()
 
     def set_paused(self, paused: bool) -> None:
@@ -443,6 +469,7 @@ class MainWindow(QMainWindow):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.diff.refresh_colors()
             self.banner.restyle()
+            self.offline_notice.restyle()
         super().changeEvent(event)
 
     @guarded()

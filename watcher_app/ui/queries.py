@@ -15,6 +15,7 @@ from typing import Any
 
 import peewee
 
+from watcher_app.offline import looks_offline
 from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version
 from watcher_app.store.versions import numbers_of
@@ -46,6 +47,7 @@ class DocStatus:
     failures: int
     last_verified: dt.datetime | None
     unread: int = 0
+    last_code: str | None = None  # outcomes.Code or a fetch error code (offline.py reads it)
 
     @property
     def health(self) -> str:
@@ -92,8 +94,14 @@ def sidebar_status() -> list[PlatformStatus]:
         plat.documents.append(DocStatus(
             doc.id, doc.platform_id, doc.type, url, doc.last_check_at, doc.last_outcome,
             doc.last_reason, doc.consecutive_failures, verified.get(doc.id),
-            unread.get(doc.id, 0)))
+            unread.get(doc.id, 0), doc.last_code))
     return list(out.values())
+
+
+def offline(platforms: list[PlatformStatus]) -> bool:
+    """Whether every document checked failed at the connection level (see offline.py)."""
+    return looks_offline((d.last_code if d.last_check_at else None, d.last_reason)
+                         for p in platforms for d in p.documents)
 
 
 # --- the activity feed -------------------------------------------------------------------

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
+from watcher_app.offline import WAITING_LINE, is_connection_failure, plain_failure
 from watcher_app.ui import links, theme
 from watcher_app.ui.queries import DocStatus, PlatformStatus
 from watcher_app.ui.runtime import guarded
@@ -37,12 +38,18 @@ Index = QModelIndex | QPersistentModelIndex
 ICON = 16
 
 
-def doc_line(doc: DocStatus) -> str:
-    """The second line of a document row."""
+def doc_line(doc: DocStatus, offline: bool = False) -> str:
+    """The second line of a document row: a plain sentence (the raw error is in the row's
+    tooltip). While the machine is offline no row is "failing": they wait for the network."""
+    if offline and doc.last_check_at is not None:
+        return WAITING_LINE
     if doc.health == "blocked":
         return f"Blocked: {doc.last_reason or 'needs attention'}"
     if doc.health == "failing":
-        return f"Failing ({doc.failures}\u00d7): {doc.last_reason or 'error'}"
+        why = (plain_failure(doc.last_code, doc.last_reason)
+               if is_connection_failure(doc.last_code, doc.last_reason)
+               else doc.last_reason or "error")
+        return f"Failing ({doc.failures}\u00d7): {why}"
     if doc.health == "pending":
         return "Not checked yet"
     return f"Verified {theme.ago(doc.last_verified or doc.last_check_at)}"
@@ -116,7 +123,7 @@ class _Delegate(QStyledItemDelegate):
         if key.startswith("d:"):
             doc = sb.docs.get(int(key[2:]))
             sub = "Checking\u2026" if int(key[2:]) in sb.checking else (
-                doc_line(doc) if doc else "")
+                doc_line(doc, sb.offline) if doc else "")
             small = sb.font()
             small.setPointSizeF(small.pointSizeF() * 0.9)
             painter.setFont(small)
@@ -150,11 +157,12 @@ class Sidebar(QTreeWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setItemDelegate(_Delegate(self))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(190)  # names elide: leaves the diff room on a 1024 px screen
         self.platforms: dict[str, PlatformStatus] = {}
         self.docs: dict[int, DocStatus] = {}
         self.checking: set[int] = set()
         self.alerts_unread = 0
+        self.offline = False  # set by the window: every row waits for the network
         self.frame = 0
         self._items: dict[str, QTreeWidgetItem] = {}
         self._spin = QTimer(self)
@@ -198,10 +206,13 @@ class Sidebar(QTreeWidget):
         for plat in platforms:
             item = self._add(f"p:{plat.id}", plat.name, None)
             for doc in plat.documents:
-                self._add(f"d:{doc.id}", doc.type, item)
+                row = self._add(f"d:{doc.id}", doc.type, item)
+                if doc.last_reason and doc.health != "ok":  # the raw detail, for who wants it
+                    row.setToolTip(0, links.tooltip(f"{doc.type}: {doc.last_reason}"))
             item.setExpanded(first or f"p:{plat.id}" in expanded)
-            item.setToolTip(0, links.tooltip(f"{plat.name}: {theme.HEALTH_LABELS[plat.health]}, "
-                                             f"{plat.unread} unread change(s)"))
+            health = WAITING_LINE if self.offline else theme.HEALTH_LABELS[plat.health]
+            item.setToolTip(0, links.tooltip(f"{plat.name}: {health}, "
+                                             f"{theme.plural(plat.unread, 'unread change')}"))
         if current in self._items:
             self.setCurrentItem(self._items[current])
         self.blockSignals(False)
@@ -228,6 +239,8 @@ class Sidebar(QTreeWidget):
             return theme.icon("bell")
         status = self.platforms.get(key[2:]) if key.startswith("p:") else \
             self.docs.get(int(key[2:]))
+        if self.offline:  # grey, not red: nothing is wrong with the documents themselves
+            return theme.icon("health-pending")
         return theme.icon(f"health-{status.health if status else 'pending'}")
 
     def set_checking(self, doc_id: int, on: bool) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -79,7 +80,7 @@ class DiffView(DiffNavigation, QWidget):
         for combo, name in ((self.old_combo, "Compare from version"),
                             (self.new_combo, "Compare to version")):
             combo.setAccessibleName(name)
-            combo.setMinimumContentsLength(24)
+            combo.setMinimumContentsLength(12)  # elided below that: fits a 1024 px screen
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         from_label, to_label = QLabel("&From:"), QLabel("&to:")
@@ -98,6 +99,8 @@ class DiffView(DiffNavigation, QWidget):
         self.inline_box.setToolTip("Show old and new text in one column")
         self.find_btn = self._tool("find", "Find", "Find in both versions (Ctrl+F)")
         self.copy_btn = self._tool("copy", "Copy", "Copy the selected paragraphs (Ctrl+C)")
+        for btn in (self.find_btn, self.copy_btn):  # their icons say it; the tooltips name them
+            btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
 
         self.back_btn = self._tool("back", "Back", "Back to where you came from (Alt+Left)")
         self.back_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
@@ -108,12 +111,18 @@ class DiffView(DiffNavigation, QWidget):
         top.addWidget(self.analysis_btn)
         bar = QHBoxLayout()
         for w in (from_label, self.old_combo, to_label, self.new_combo):
-            bar.addWidget(w)
+            # the combos take the free width up to their whole labels, then the stretch does
+            bar.addWidget(w, 1 if isinstance(w, QComboBox) else 0)
+            w.setMaximumWidth(260) if isinstance(w, QComboBox) else None
         bar.addStretch(1)
         bar.addWidget(self.prev_btn)
         bar.addWidget(self.next_btn)
 
         self.old_head, self.new_head = QLabel(), QLabel()
+        for label in (self.title, self.old_head, self.new_head):
+            # long names and version labels are cut at the edge rather than widening the
+            # window past a small screen (the full text is the tooltip)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         heads = QHBoxLayout()
         heads.setContentsMargins(4, 0, 18, 0)
         heads.addWidget(self.old_head, 1)
@@ -161,6 +170,7 @@ class DiffView(DiffNavigation, QWidget):
 
         self.find_bar = FindBar()
         self.status = links.plain_label()
+        self.status.setWordWrap(True)  # wraps on a narrow window instead of widening it
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.position = QLabel()
         status_row = QHBoxLayout()
@@ -179,8 +189,11 @@ class DiffView(DiffNavigation, QWidget):
         self.splitter = QSplitter()
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.analysis)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([700, 280])
+        # the diff gets three quarters of any width gained or lost, the analysis a quarter: at
+        # 1024 px the two columns keep room to read
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([720, 240])
         self.splitter.setChildrenCollapsible(False)
         outer = QVBoxLayout(self)
         outer.addLayout(top)
@@ -261,6 +274,7 @@ class DiffView(DiffNavigation, QWidget):
     def _fill_combos(self, document_id: int) -> None:
         self.document_id = document_id
         self.title.setText(queries.document_label(document_id))
+        self.title.setToolTip(links.tooltip(self.title.text()))
         self._filling = True
         for combo in (self.old_combo, self.new_combo):
             combo.clear()
@@ -281,6 +295,8 @@ class DiffView(DiffNavigation, QWidget):
                                          & (Change.to_version == new_id))
         self.old_head.setText(f"<b>Old</b> \u2014 {links.esc(self.old_combo.currentText())}")
         self.new_head.setText(f"<b>New</b> \u2014 {links.esc(self.new_combo.currentText())}")
+        for head, combo in ((self.old_head, self.old_combo), (self.new_head, self.new_combo)):
+            head.setToolTip(links.tooltip(combo.currentText()))
         self.progress_label.setText("Loading the two versions…")
         self.progress.setRange(0, 0)
         self.stack.setCurrentIndex(0)

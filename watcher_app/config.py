@@ -15,6 +15,9 @@ MAX_WATCHED_PLATFORMS = 10
 DEFAULT_CONFIRM_DELAY_S = 60.0
 DEFAULT_CHECK_INTERVAL_S = 6 * 3600
 MIN_CHECK_INTERVAL_S = 15 * 60
+# The one wording of that rule, in the settings' hint and in the error alike ("at least every"
+# and "at most every" 15 minutes once said the same rule both ways round).
+SHORTEST_INTERVAL = f"{MIN_CHECK_INTERVAL_S // 60} minutes at the shortest"
 
 
 class DataDirError(ValueError):

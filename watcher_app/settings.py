@@ -13,7 +13,11 @@ import logging
 from dataclasses import dataclass, fields
 from typing import Any
 
-from watcher_app.config import DEFAULT_CHECK_INTERVAL_S, MIN_CHECK_INTERVAL_S
+from watcher_app.config import (
+    DEFAULT_CHECK_INTERVAL_S,
+    MIN_CHECK_INTERVAL_S,
+    SHORTEST_INTERVAL,
+)
 from watcher_app.loopback import is_loopback_url
 from watcher_app.ota import DEFAULT_SOURCES as DEFAULT_OTA_SOURCES
 from watcher_app.store.models import Document, Setting, database_proxy
@@ -116,7 +120,6 @@ def _coerce(name: str, raw: Any) -> Any:
 
 def _validate(s: Settings) -> None:
     """Raise SettingsError with a sentence for the user when a value cannot be saved."""
-    minimum_min = MIN_CHECK_INTERVAL_S // 60
     for name in ("check_interval_s", "jitter_s", "failure_alert_after", "stale_alert_days",
                  "quiet_hours", "notify_threshold", "ota_sources", "ota_last_attempt_at",
                  "ota_last_success_at"):
@@ -126,7 +129,7 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"Invalid setting: {exc}.") from exc
     if s.check_interval_s < MIN_CHECK_INTERVAL_S:
         raise SettingsError(
-            f"Checks can run at most every {minimum_min} minutes, to stay polite to the "
+            f"The interval between checks is {SHORTEST_INTERVAL}, to stay polite to the "
             "platforms' servers; choose a longer interval.")
     if not 0 <= s.jitter_s <= MAX_JITTER_S:
         raise SettingsError(f"The spread of check times must be between 0 and "
@@ -220,8 +223,8 @@ def set_document_interval(document_id: int, seconds: int | None) -> None:
         raise SettingsError("Invalid setting: an interval is a whole number of seconds.")
     if seconds is not None and seconds < MIN_CHECK_INTERVAL_S:
         raise SettingsError(
-            f"Checks can run at most every {MIN_CHECK_INTERVAL_S // 60} minutes, to stay "
-            "polite to the platforms' servers; choose a longer interval.")
+            f"The interval between checks is {SHORTEST_INTERVAL}, to stay polite to the "
+            "platforms' servers; choose a longer interval.")
     with database_proxy.atomic():
         Document.update(check_interval_s=seconds).where(Document.id == document_id).execute()
 

@@ -51,6 +51,12 @@ def test_an_interval_below_fifteen_minutes_is_refused(qtbot, db, data_dir) -> No
     dialog.save()
     assert "15 minutes" in dialog.error.text()
     assert load_settings().check_interval_s == 6 * 3600
+    # issue 10: the hint said "At least every 15 minutes", the error "at most every 15
+    # minutes": one wording for one rule
+    assert "15 minutes at the shortest" in dialog.interval_hint.text()
+    assert "15 minutes at the shortest" in dialog.error.text()
+    assert not any(w in t for t in (dialog.interval_hint.text(), dialog.error.text())
+                   for w in ("at least every", "at most every", "At least every"))
 
 
 def test_keyring_status_gates_credentials(qtbot, db, data_dir, monkeypatch) -> None:  # noqa: ANN001

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app import autostart, credentials, keyring_store
-from watcher_app.config import MIN_CHECK_INTERVAL_S
+from watcher_app.config import SHORTEST_INTERVAL
 from watcher_app.settings import (
     Settings,
     SettingsError,
@@ -131,11 +131,12 @@ class SettingsDialog(QDialog):
         form.addRow(self._label("Check &every:", self.interval), self.interval)
         form.addRow(self._label("Spread (\u00b1):", self.jitter), self.jitter)
         form.addRow("", self.paused)
-        hint = QLabel(f"At least every {MIN_CHECK_INTERVAL_S // 60} minutes. A document can "
-                      "have its own interval (set it from its timeline).")
+        hint = QLabel(f"Interval: {SHORTEST_INTERVAL}. A document can have its own interval "
+                      "(set it from its timeline).")
         hint.setWordWrap(True)
         hint.setStyleSheet(f"color: {theme.muted_text().name()};")
         form.addRow(hint)
+        self.interval_hint = hint
         return box
 
     def _alerts_group(self) -> QGroupBox:

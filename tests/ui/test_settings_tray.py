@@ -95,7 +95,14 @@ def test_tray_menu_actions(qtbot, controller, acme: Document) -> None:  # noqa: 
     tray.pause_action.trigger()
     assert load_settings().paused and window.pause_action.isChecked()
     assert "paused" in window.paused_label.text()
+    # issue 10: "\u23f8" drew a missing-glyph box in the default fonts: an icon and words
+    assert window.paused_label.text().isascii() and not window.paused_label.icon().isNull()
+    assert window.paused_label.isVisibleTo(window)
     tray.pause_action.trigger()
+    assert not load_settings().paused and not window.pause_action.isChecked()
+    assert not window.paused_label.isVisibleTo(window)
+    window.pause_action.trigger()
+    window.paused_label.click()  # the indicator resumes the checks
     assert not load_settings().paused and not window.pause_action.isChecked()
     window.pause_action.trigger()  # the window's own action reaches the tray too
     assert tray.pause_action.isChecked() and load_settings().paused

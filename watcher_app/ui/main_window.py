@@ -15,10 +15,10 @@ import peewee
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -130,7 +130,12 @@ class MainWindow(QMainWindow):
         self.progress.setAccessibleName("Check progress")
         self.progress.setFormat("%v / %m")
         self.progress.hide()
-        self.paused_label = QLabel()
+        # an icon and words, no "\u23f8" (a box in the default fonts); a click resumes
+        self.paused_label = QPushButton(theme.icon("pause"), "")
+        self.paused_label.setFlat(True)
+        self.paused_label.setToolTip("Click to resume background checks")
+        self.paused_label.clicked.connect(lambda: self._pause_clicked(False))
+        self.paused_label.hide()
         bar = self.statusBar()
         bar.addWidget(self.status_text, 1)
         bar.addPermanentWidget(self.paused_label)
@@ -379,7 +384,8 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("&Resume background checks" if paused
                                   else "&Pause background checks")
         self.pause_action.setIcon(theme.icon("resume" if paused else "pause"))
-        self.paused_label.setText("\u23f8 Background checks paused" if paused else "")
+        self.paused_label.setText("Background checks paused" if paused else "")
+        self.paused_label.setVisible(paused)
 
     def show_banner(self, title: str, body: str, change_id: int | None) -> None:
         self.banner.show_alert(title, body, change_id)

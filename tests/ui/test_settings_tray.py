@@ -147,3 +147,55 @@ def test_run_app_defers_to_the_running_instance(qtbot, tmp_path) -> None:  # noq
             assert run_app(str(folder)) == 0  # raised the first one and left
     finally:
         instance.close()
+
+
+def _answer_close_question(qtbot, label: str) -> list[str]:  # noqa: ANN001
+    """Click `label` in the question closing the window asks (it is modal: answered from a
+    timer, as a user would), and return the question's text."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(f"{box.windowTitle()}\n{box.text()}")
+        next(b for b in box.buttons() if b.text().replace("&", "") == label).click()
+
+    QTimer.singleShot(20, answer)
+    return seen
+
+
+def test_closing_without_a_tray_asks_and_offers_to_minimise(qtbot, db, data_dir,  # noqa: ANN001
+                                                             monitor_factory) -> None:
+    """Issue 10: without a system tray, closing the window quit silently and watching stopped.
+    Now the user is told that closing stops watching and offered to minimise instead."""
+    from watcher_app.ui.app import AppController
+
+    app = AppController(db, data_dir, monitor_factory=monitor_factory, native=[],
+                        startup_delay_s=3600, use_tray=False)
+    qtbot.addWidget(app.window)
+    quits: list[bool] = []
+    app.window.quit_requested.disconnect()  # QApplication.quit would end the test run
+    app.window.quit_requested.connect(lambda: quits.append(True))
+    try:
+        app.start(show=True)
+        window = app.window
+        assert window.isVisible() and not window.keep_in_tray
+        seen = _answer_close_question(qtbot, "Minimise and keep watching")
+        window.close_action.trigger()
+        assert seen and "stops watching" in seen[0] and "no system tray" in seen[0]
+        assert window.isMinimized() and quits == []
+        assert app.scheduler._worker is not None  # still watching
+        window.showNormal()
+        _answer_close_question(qtbot, "Cancel")
+        window.close_action.trigger()
+        assert window.isVisible() and quits == []
+        _answer_close_question(qtbot, "Quit")
+        window.close_action.trigger()
+        assert quits == [True] and not window.isVisible()
+    finally:
+        app.shutdown(wait=True)

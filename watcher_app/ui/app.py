@@ -208,6 +208,7 @@ class AppController(QObject):
             self.window.open_picker(first_run=True)
 
     def quit(self) -> None:
+        self.window.quitting = True  # Qt closes the windows on quit: no question, no tray
         self.window.save_layout()
         self.shutdown()
         QApplication.quit()

@@ -53,7 +53,7 @@ SHORTCUTS = (
     ("Ctrl+2", "Notification log"), ("Alt+Left", "Back"), ("N / P", "Next / previous change"),
     ("Ctrl+F", "Find in the diff"), ("Ctrl+M / Ctrl+U", "Mark selected changes read / unread"),
     ("Ctrl+Shift+L", "Choose platforms"), ("Ctrl+O", "Import a declaration"),
-    ("Ctrl+,", "Settings"), ("Ctrl+W", "Close the window (keeps running in the tray)"),
+    ("Ctrl+,", "Settings"), ("Ctrl+W", "Close the window (keeps watching from the tray; without a tray, asks)"),
     ("Ctrl+Q", "Quit"),
 )
 
@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db, self.data_dir = db, data_dir
         self.keep_in_tray = False  # set by the app when a system tray exists
+        self.quitting = False  # the app is quitting: closing the window asks nothing
+        self._user_close = False  # Ctrl+W: a close the user asked for, like the title bar's
         self._history: list[int] = []
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(theme.icon("app"))
@@ -173,8 +175,8 @@ class MainWindow(QMainWindow):
         self.back_action = a("&Back", self.back, QKeySequence.StandardKey.Back, "back")
         folder = a("Open &data folder", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(self.data_dir))), None, "folder")
-        close = a("&Close window", self.close, "Ctrl+W")
-        self.quit_action = a("&Quit", self.quit_requested.emit, "Ctrl+Q")
+        self.close_action = close = a("&Close window", self._close_clicked, "Ctrl+W")
+        self.quit_action = a("&Quit", self._quit, "Ctrl+Q")
         keys = a("&Keyboard shortcuts", self.show_shortcuts, "F1")
         about = a(f"&About {APP_NAME}", self.show_about)
         menus = self.menuBar()
@@ -478,13 +480,52 @@ class MainWindow(QMainWindow):
             self.offline_notice.restyle()
         super().changeEvent(event)
 
+    def _close_clicked(self) -> None:
+        self._user_close = True
+        try:
+            self.close()
+        finally:
+            self._user_close = False
+
+    def _quit(self) -> None:
+        self.quitting = True
+        self.quit_requested.emit()
+
+    def ask_close_without_tray(self) -> str:
+        """"quit" | "minimise" | "cancel": with no system tray, closing the window quits the
+        app and watching stops, so the user is told and offered to minimise instead."""
+        box = links.message(
+            self, "question", "Closing the window stops watching",
+            f"This desktop has no system tray, so {APP_NAME} cannot keep watching in the "
+            "background: closing the window quits it, and no check runs until you open it "
+            "again.\n\nMinimise the window instead to keep watching.",
+            QMessageBox.StandardButton.Cancel, show=False)
+        assert isinstance(box, QMessageBox)
+        minimise = box.addButton("&Minimise and keep watching",
+                                 QMessageBox.ButtonRole.AcceptRole)
+        quit_button = box.addButton("&Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(minimise)
+        box.exec()
+        clicked = box.clickedButton()
+        return "minimise" if clicked is minimise else "quit" if clicked is quit_button \
+            else "cancel"
+
     @guarded()
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        if self.keep_in_tray:
+        if self.keep_in_tray and not self.quitting:
             event.ignore()
             self.hide()
             self.hidden_to_tray.emit()
-        else:
+            return
+        # the user closing the window (title bar, Ctrl+W) is asked; a close from code is not
+        asked = not self.quitting and (event.spontaneous() or self._user_close)
+        choice = self.ask_close_without_tray() if asked else "quit"
+        if choice == "quit":
+            self.quitting = True
             event.accept()
             self.quit_requested.emit()
+            return
+        event.ignore()
+        if choice == "minimise":
+            self.showMinimized()

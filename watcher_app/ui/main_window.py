@@ -53,7 +53,8 @@ SHORTCUTS = (
     ("Ctrl+2", "Notification log"), ("Alt+Left", "Back"), ("N / P", "Next / previous change"),
     ("Ctrl+F", "Find in the diff"), ("Ctrl+M / Ctrl+U", "Mark selected changes read / unread"),
     ("Ctrl+Shift+L", "Choose platforms"), ("Ctrl+O", "Import a declaration"),
-    ("Ctrl+,", "Settings"), ("Ctrl+W", "Close the window (keeps watching from the tray; without a tray, asks)"),
+    ("Ctrl+,", "Settings"),
+    ("Ctrl+W", "Close the window (keeps watching from the tray; without a tray, asks)"),
     ("Ctrl+Q", "Quit"),
 )
 

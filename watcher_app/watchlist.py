@@ -90,14 +90,16 @@ def _ensure_room(db: peewee.Database, adding: list[str]) -> None:
         )
 
 
-def _upsert(spec: PlatformSpec, origin: str) -> Platform:
+def _upsert(spec: PlatformSpec, origin: str, watch_now: bool = True) -> Platform:
     """Create or refresh a platform and its documents. Documents the declaration no longer has
-    are deactivated, never deleted: their history stays."""
-    platform, _ = Platform.get_or_create(
+    are deactivated, never deleted: their history stays. Without `watch_now` a new platform is
+    stored unwatched (the picker watches it on "Watch selected"); a watched one stays so."""
+    platform, created = Platform.get_or_create(
         id=spec.id, defaults={"name": spec.name, "origin": origin,
-                              "declaration": spec.to_declaration()}
+                              "declaration": spec.to_declaration(), "watched": watch_now}
     )
-    platform.name, platform.origin, platform.watched = spec.name, origin, True
+    platform.name, platform.origin = spec.name, origin
+    platform.watched = watch_now or (not created and platform.watched)
     platform.declaration = spec.to_declaration()
     platform.save()
     for doc_type in spec.documents:
@@ -251,7 +253,8 @@ def address_notes(platform: Platform) -> list[str]:
 
 
 def import_file(db: peewee.Database, path: str | Path, *, replace: bool = False,
-                strict: bool = False) -> tuple[Platform, Replacement | None]:
+                strict: bool = False, watch_now: bool = True
+                ) -> tuple[Platform, Replacement | None]:
     """Add a platform from an OTA declaration file; it is watched. An id this database holds
     (with its history, maybe credentials) is replaced only with ``replace``: otherwise
     ReplaceNeeded says what would change. A bundled id the database never used has nothing to
@@ -264,8 +267,9 @@ def import_file(db: peewee.Database, path: str | Path, *, replace: bool = False,
         repl = replacement_for(spec)
         if repl is not None and not replace and (repl.in_database or strict):
             raise ReplaceNeeded(repl)
-        _ensure_room(db, [spec.id])
-        platform = _upsert(spec, "imported")
+        if watch_now:
+            _ensure_room(db, [spec.id])
+        platform = _upsert(spec, "imported", watch_now)
     if repl is not None and repl.dropped:
         from watcher_app import credentials
 
@@ -274,12 +278,13 @@ def import_file(db: peewee.Database, path: str | Path, *, replace: bool = False,
 
 
 def import_declaration(db: peewee.Database, path: str | Path, *, replace: bool = False,
-                       strict: bool = False) -> Platform:
+                       strict: bool = False, watch_now: bool = True) -> Platform:
     """import_file without the replacement details."""
-    return import_file(db, path, replace=replace, strict=strict)[0]
+    return import_file(db, path, replace=replace, strict=strict, watch_now=watch_now)[0]
 
 
-def add_custom(db: peewee.Database, platform_id: str, declaration: dict) -> Platform:
+def add_custom(db: peewee.Database, platform_id: str, declaration: dict, *,
+               watch_now: bool = True) -> Platform:
     """A platform the user described in the app (same validation as an import)."""
     spec = parse_declaration(declaration, platform_id)
     _vet_addresses(spec)
@@ -287,8 +292,9 @@ def add_custom(db: peewee.Database, platform_id: str, declaration: dict) -> Plat
         if replacement_for(spec) is not None:
             raise WatchError(f"A platform with the id \u201c{spec.id}\u201d exists already; "
                              "choose another id.")
-        _ensure_room(db, [spec.id])
-        return _upsert(spec, "custom")
+        if watch_now:
+            _ensure_room(db, [spec.id])
+        return _upsert(spec, "custom", watch_now)
 
 
 def active_documents(ids: list[str] | None = None) -> list[Document]:

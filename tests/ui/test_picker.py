@@ -14,6 +14,7 @@ from watcher_app.catalog import bundled_catalog
 from watcher_app.store.models import Platform
 from watcher_app.ui.custom_platform import CustomPlatformDialog, slug
 from watcher_app.ui.picker import LIMIT_MESSAGE, PickerDialog
+from watcher_app.watchlist import active_documents
 
 
 def make_picker(qtbot, db, **kwargs) -> PickerDialog:  # noqa: ANN001
@@ -70,14 +71,33 @@ def test_import_declaration(qtbot, db, tmp_path: Path, server: LoopbackServer) -
     path.write_text(json.dumps({"name": "Example Corp", "terms": {
         "Terms of Service": {"fetch": server.url("/terms"), "select": "main"}}}))
     picker = make_picker(qtbot, db)
+    changed: list[bool] = []
+    picker.changed.connect(lambda: changed.append(True))
     assert picker.import_file(str(path))
-    assert Platform.get_by_id("example-corp").watched
+    # issue 10: importing started watching before "Watch selected"; now it only joins the
+    # list, ticked
+    assert not Platform.get_by_id("example-corp").watched and changed == []
+    assert active_documents(["example-corp"]) == []  # so nothing checks it yet
     assert picker.is_checked("example-corp")
     assert picker.origin_of("example-corp") == "imported"
     bad = tmp_path / "broken.json"
     bad.write_text("{not json")
     assert not picker.import_file(str(bad))
     assert "not valid JSON" in picker.message.text()
+    picker.apply()  # "Watch selected"
+    assert Platform.get_by_id("example-corp").watched and changed == [True]
+
+
+def test_a_declaration_imported_then_unticked_is_not_watched(qtbot, db,  # noqa: ANN001
+                                                              tmp_path: Path) -> None:
+    path = tmp_path / "example-corp.json"
+    path.write_text(json.dumps({"name": "Example Corp", "terms": {
+        "Terms of Service": {"fetch": "https://example.com/terms", "select": "main"}}}))
+    picker = make_picker(qtbot, db)
+    assert picker.import_file(str(path))
+    assert picker.set_checked("example-corp", False)
+    picker.apply()
+    assert not Platform.get_by_id("example-corp").watched
 
 
 def test_custom_platform_with_test_fetch(qtbot, db, server: LoopbackServer,  # noqa: ANN001
@@ -100,6 +120,7 @@ def test_custom_platform_with_test_fetch(qtbot, db, server: LoopbackServer,  # n
     dialog.save()
     assert added == ["acme-cloud-eu"]
     assert Platform.get_by_id("acme-cloud-eu").origin == "custom"
+    assert Platform.get_by_id("acme-cloud-eu").watched  # from the main window: watched now
 
 
 def test_custom_platform_test_fetch_reports_a_blocked_page(qtbot, db,  # noqa: ANN001

@@ -63,9 +63,11 @@ class CustomPlatformDialog(QDialog):
     added = Signal(str)  # the new platform's id
 
     def __init__(self, db: peewee.Database, parent: QWidget | None = None, *,
-                 fetcher_factory: Callable[[], Fetcher] = Fetcher) -> None:
+                 fetcher_factory: Callable[[], Fetcher] = Fetcher,
+                 watch_now: bool = True) -> None:
         super().__init__(parent)
         self.db, self.fetcher_factory = db, fetcher_factory
+        self.watch_now = watch_now  # False from the picker: watched on its "Watch selected"
         self.setWindowTitle("Add a custom platform")
         self.setMinimumSize(640, 560)
         self.name, self.ident, self.url = QLineEdit(), QLineEdit(), QLineEdit()
@@ -175,7 +177,7 @@ class CustomPlatformDialog(QDialog):
         data = declaration(self.name.text(), self.doc_type.currentText(), self.url.text(),
                            self.select.text(), self.remove.text())
         try:
-            add_custom(self.db, ident, data)
+            add_custom(self.db, ident, data, watch_now=self.watch_now)
         except (CatalogError, WatchError) as exc:
             self.error.setText(str(exc))
             return

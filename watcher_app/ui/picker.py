@@ -274,10 +274,11 @@ class PickerDialog(QDialog):
         return True
 
     def import_file(self, path: str | None = None) -> bool:
-        """Import an OTA declaration (asks for the file unless given); it is watched at once."""
+        """Import an OTA declaration (asks for the file unless given): it joins the list,
+        ticked, and is watched only on "Watch selected" (like every other tick here)."""
         if not self._room_for_one():
             return False
-        plat, error = ask_import(self, self.db, path)
+        plat, error = ask_import(self, self.db, path, watch_now=False)
         if error:
             self.message.setText(error)
         if plat is None:
@@ -288,7 +289,8 @@ class PickerDialog(QDialog):
     def add_custom(self) -> None:
         if not self._room_for_one():
             return
-        dialog = CustomPlatformDialog(self.db, self, fetcher_factory=self.fetcher_factory)
+        dialog = CustomPlatformDialog(self.db, self, fetcher_factory=self.fetcher_factory,
+                                      watch_now=False)
         dialog.added.connect(self._added)
         dialog.open()
 
@@ -298,20 +300,21 @@ class PickerDialog(QDialog):
         if platform_id in self.row_of:
             self.reveal(platform_id)
         self.message.clear()
-        self.changed.emit()
+        self._update_counter()
 
 
-def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None
-               ) -> tuple[Platform | None, str]:
+def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None, *,
+               watch_now: bool = True) -> tuple[Platform | None, str]:
     """Import an OTA declaration, asking for the file unless given: (platform, "") when
-    imported, (None, "") when the user cancelled, (None, the reason) when refused."""
+    imported, (None, "") when the user cancelled, (None, the reason) when refused. Without
+    `watch_now` a new platform is stored unwatched (the picker watches it on its button)."""
     if path is None:
         path, _ = QFileDialog.getOpenFileName(parent, "Import a platform declaration", "",
                                               "Declarations (*.json);;All files (*)")
         if not path:
             return None, ""
     try:
-        return import_declaration(db, path, strict=True), ""
+        return import_declaration(db, path, strict=True, watch_now=watch_now), ""
     except ReplaceNeeded as exc:
         # An existing or bundled id: say what would change, and replace only on a yes.
         repl = exc.replacement
@@ -324,7 +327,7 @@ def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None
         if answer != QMessageBox.StandardButton.Yes:
             return None, ""
         try:
-            return import_declaration(db, path, replace=True), ""
+            return import_declaration(db, path, replace=True, watch_now=watch_now), ""
         except (CatalogError, WatchError) as again:
             return None, str(again)
     except (CatalogError, WatchError) as exc:

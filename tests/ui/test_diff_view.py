@@ -58,9 +58,9 @@ def test_n_and_p_walk_the_changes(qtbot, acme: Document) -> None:
     assert view.current_stop() == 1
     view.prev_btn.click()
     assert view.current_stop() == 0
-    view.prev_btn.click()  # already at the first change: stays
+    view.prev_btn.click()  # already at the first change: stays, and says so
     assert view.current_stop() == 0
-    assert view.position.text() == f"Change 1 of {len(stops)}"
+    assert view.position.text().startswith("First change")
     # the analysis panel shows what the analysis found
     html = view.analysis.toPlainText()
     assert "Medium severity" in html and "retention period extended" in html
@@ -130,3 +130,23 @@ def test_a_large_diff_loads_in_the_background(qtbot, acme: Document) -> None:
     assert len(view.model.stops) == len(range(0, len(new), 50))
     view.next_change()
     assert view.current_stop() == 1
+
+
+def test_n_and_p_say_when_there_is_no_further_change(qtbot, acme: Document) -> None:
+    """Issue 10: N at the last change and P at the first did nothing, silently."""
+    (change,) = add_versions(acme, ["\n".join(OLD), "\n".join(NEW)])
+    view = open_diff(qtbot, change.id)
+    total = len(view.model.stops)
+    assert total >= 2
+    view.view.setFocus()
+    for _ in range(total + 1):
+        qtbot.keyClick(view.view, Qt.Key.Key_N)
+    assert view.current_stop() == total - 1
+    assert view.position.text().startswith("Last change")
+    assert view.position.styleSheet()  # highlighted for a moment
+    qtbot.waitUntil(lambda: view.position.text() == f"Change {total} of {total}", timeout=3000)
+    assert view.position.styleSheet() == ""
+    for _ in range(total + 1):
+        qtbot.keyClick(view.view, Qt.Key.Key_P)
+    assert view.current_stop() == 0
+    assert view.position.text().startswith("First change")

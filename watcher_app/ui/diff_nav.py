@@ -109,6 +109,7 @@ class FindBar(QWidget):
 
 
 class DiffNavigation:
+    position: QLabel  # "Change 2 of 8"
     view: QListView
     model: DiffModel
     delegate: DiffDelegate
@@ -124,12 +125,34 @@ class DiffNavigation:
         after = [s for s in self.model.stops if s > here]
         if after:
             self._go(after[0])
+        else:
+            self._edge("Last change \u2014 none after it" if self.model.stops
+                       else "No differences")
 
     def prev_change(self) -> None:
         here = self.view.currentIndex().row()
         before = [s for s in self.model.stops if s < here]
         if before:
             self._go(before[-1])
+        else:
+            self._edge("First change \u2014 none before it" if self.model.stops
+                       else "No differences")
+
+    def _edge(self, text: str) -> None:
+        """N past the last change or P before the first: say so where the position is shown,
+        highlighted for a moment (a key that does nothing silently looks broken)."""
+        self.position.setText(text)
+        pal = QGuiApplication.palette()
+        self.position.setStyleSheet(f"background: {pal.highlight().color().name()}; color: "
+                                    f"{pal.highlightedText().color().name()}; padding: 0 4px;")
+        QTimer.singleShot(1500, self._edge_done)
+
+    def _edge_done(self) -> None:
+        try:
+            self.position.setStyleSheet("")
+            self._update_position()
+        except RuntimeError:  # the view was closed meanwhile
+            pass
 
     def current_stop(self) -> int:
         """Which change (0-based) the cursor is in, or -1."""

@@ -182,6 +182,7 @@ class FeedView(QWidget):
         current = self.model.row_at(self.table.currentIndex().row())
         self.model.reload(rows)
         self.stack.setCurrentIndex(0 if self.model.rows else 1)
+        self._update_empty()
         row = None if current is None else next(
             (k for k, r in enumerate(self.model.rows) if r.change_id == current.change_id), None)
         if row is not None:
@@ -223,7 +224,13 @@ class FeedView(QWidget):
 
     def set_state(self, *, watching: bool, offline: bool) -> None:
         """The empty feed's sentence follows what is watched and whether checks can run."""
-        text = empty_text(watching=watching, offline=offline)
+        self._state = {"watching": watching, "offline": offline}
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        state = getattr(self, "_state", {"watching": False, "offline": False})
+        text = ("No change matches these filters." if self.filter != FeedFilter()
+                else empty_text(**state))
         if self.empty.text() != text:
             self.empty.setText(text)
 

@@ -99,18 +99,46 @@ def test_offline_is_one_clear_state(qtbot, controller, unreachable: list[Documen
         Document.id == unreachable[0].id).execute()
     run_checks(qtbot, controller)
     assert not window.offline and not window.offline_notice.isVisible()
-    assert window.status_text.text() == "All checks done"
+    # the network is back: the document still refusing is checked again at once (a round of
+    # its own, which is no longer "offline": the other host answered)
+    with qtbot.waitSignal(controller.hub.idle, timeout=30_000):
+        pass
+    window.refresh()
+    assert not window.offline and window.status_text.text() == "All checks done"
     assert sidebar.docs[unreachable[0].id].health == "ok", sidebar.docs[unreachable[0].id]
     # the host still refusing is that host's problem now, shown on its row, in words
     refusing = sidebar.docs[unreachable[1].id]
     assert refusing.health == "failing"
     line = doc_line(refusing, sidebar.offline)
-    assert line.startswith("Failing (4\u00d7): The site refused the connection"), line
+    assert line.startswith("Failing (5\u00d7): The site refused the connection"), line
     assert "Errno" not in line
     assert sidebar.icon_for(f"d:{unreachable[1].id}").cacheKey() != \
         theme.icon("health-pending").cacheKey()
     assert "No changes recorded yet" in window.feed.empty.text()
     assert "network" not in window.feed.empty.text()
+
+
+def test_checks_resume_when_the_network_returns(qtbot, controller,  # noqa: ANN001
+                                                unreachable: list[Document],
+                                                server: LoopbackServer) -> None:
+    """Without a retry a failed check would wait a whole interval (hours): while offline one
+    document is tried again now and then, and once one reaches its host the others that
+    failed to connect are checked at once."""
+    window = controller.window
+    controller.start(show=True)
+    run_checks(qtbot, controller)
+    assert window.offline and window.offline_retry.timer.isActive()
+    server.route("/privacy", policy_html(PARAGRAPHS))
+    Document.update(sources=[{"url": server.url("/privacy"), "select": ["main"]}]).where(
+        Document.id == unreachable[0].id).execute()  # its host is reachable again
+    before = Document.get_by_id(unreachable[1].id).consecutive_failures
+    window.offline_retry.timer.setInterval(1000)  # two minutes in the app
+    qtbot.waitUntil(lambda: not window.offline, timeout=20_000)
+    assert not window.offline_retry.timer.isActive()
+    assert Document.get_by_id(unreachable[0].id).last_outcome == "first"
+    # the other document that had failed to connect is checked at once, not hours later
+    qtbot.waitUntil(lambda: Document.get_by_id(unreachable[1].id).consecutive_failures
+                    > before, timeout=20_000)
 
 
 def test_a_window_opened_offline_says_so_at_once(qtbot, db, data_dir,  # noqa: ANN001

@@ -36,7 +36,7 @@ from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.exports import install_export_menu
 from watcher_app.ui.feed import FeedView, NotificationLog
-from watcher_app.ui.offline_notice import OfflineNotice
+from watcher_app.ui.offline_notice import OfflineNotice, OfflineRetry
 from watcher_app.ui.picker import PickerDialog, ask_import
 from watcher_app.ui.runtime import guarded, run_task
 from watcher_app.ui.settings_dialog import SettingsDialog
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
         self.banner = AlertBanner()
         self.offline_notice = OfflineNotice()
+        self.offline_retry = OfflineRetry(self.check_requested.emit, self)
         self.offline = False  # every document checked failed to connect (offline.py)
         self._cycle_failures: list[bool] = []  # per check this cycle: failed to connect?
         right = QWidget()
@@ -297,7 +298,7 @@ class MainWindow(QMainWindow):
 
     def _apply_refresh(self, data: tuple) -> None:
         statuses, feed_data = data
-        self.set_offline(queries.offline(statuses), bool(statuses))
+        self.set_offline(queries.offline(statuses), statuses)
         self.sidebar.refresh(statuses)
         self.feed.refresh_choices(feed_data)
         if self.stack.currentIndex() == TIMELINE:
@@ -318,7 +319,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         statuses = queries.sidebar_status()
-        self.set_offline(queries.offline(statuses), bool(statuses))
+        self.set_offline(queries.offline(statuses), statuses)
         self.sidebar.refresh(statuses)
         self.feed.refresh_choices()
         if self.stack.currentIndex() == TIMELINE:
@@ -330,10 +331,12 @@ class MainWindow(QMainWindow):
     def unread_total(self) -> int:
         return sum(p.unread for p in self.sidebar.platforms.values())
 
-    def set_offline(self, offline: bool, watching: bool = True) -> None:
+    def set_offline(self, offline: bool, statuses: list[queries.PlatformStatus]) -> None:
         """One offline state: the strip, grey rows, the feed's sentence and the status bar;
-        cleared by the first check that reaches a host."""
-        self.feed.set_state(watching=watching, offline=offline)
+        cleared by the first check that reaches a host (offline_retry tries one now and
+        then, and catches up on the others when one does)."""
+        self.feed.set_state(watching=bool(statuses), offline=offline)
+        self.offline_retry.update(offline, statuses)
         if offline == self.offline:
             return
         self.offline = self.sidebar.offline = offline
@@ -378,7 +381,9 @@ class MainWindow(QMainWindow):
         self.sidebar.clear_checking()
         failures, self._cycle_failures = self._cycle_failures, []
         # a round in which no check reached any host did not "finish": it waits for the network
-        offline = all(failures) if failures else self.offline
+        # a round of every document that all failed to connect is offline; a smaller one (a
+        # retry, "check selected") leaves the state to the documents' last checks
+        offline = all(failures) and len(failures) >= len(self.sidebar.docs) or self.offline
         self.status_text.setText(OFFLINE_MESSAGE if offline else "All checks done")
         self.schedule_refresh()
 

@@ -80,3 +80,37 @@ def test_citation_and_timeline(history: Document) -> None:
     rows = list(csv.DictReader(io.StringIO(timeline_csv(history))))
     assert [r["outcome"] for r in rows] == ["first", "changed", "error"]
     assert rows[1]["change"] == str(change.id)
+
+
+def test_exports_number_versions_per_document_like_the_app(history: Document, db,  # noqa: ANN001
+                                                           server: LoopbackServer,
+                                                           tmp_path: Path) -> None:
+    """Issue 10: versions are v1, v2… per document in the CLI, the GUI and the exports alike
+    (the exports used database ids: a second platform's first version was "v3")."""
+    from watcher_app.reports import history as cli_history
+    from watcher_app.store.versions import numbers_of
+
+    server.route("/b", (PAGES / "base.html").read_bytes())
+    add_custom(db, "beta", {"name": "Beta Social", "terms": {
+        "Privacy Policy": {"fetch": server.url("/b"), "select": "main"}}})
+    beta = Document.get(Document.platform == "beta")
+    with Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0) as monitor:
+        monitor.check(beta)
+        server.route("/b", (PAGES / "changed.html").read_bytes())
+        assert monitor.check(beta).status == "changed"
+    ids = [v.id for v in Version.select().where(Version.document == beta).order_by(Version.id)]
+    assert ids[0] > 1 and numbers_of(beta.id) == {ids[0]: 1, ids[1]: 2}
+
+    out = export_platform("beta", tmp_path / "beta.zip")
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        entry = manifest["documents"][0]
+        report = archive.read(entry["changes"][0]["report"]).decode()
+    files = sorted(n.split("/")[-1].split("-")[0] for n in names if "/versions/" in n)
+    assert files == ["v1", "v2"]
+    assert [v["number"] for v in entry["versions"]] == [1, 2]
+    assert "v1 · " in report and "v2 · " in report and f"v{ids[1]} " not in report
+    rows = list(csv.DictReader(io.StringIO(timeline_csv(beta))))
+    assert [r["version"] for r in rows] == ["1", "2"]
+    assert sorted(r["version"] for r in cli_history("beta")) == [1, 2]  # the CLI's numbers

@@ -26,6 +26,7 @@ from watcher_app import APP_NAME, __version__
 from watcher_app.outcomes import Outcome
 from watcher_app.reports import NotFound, find_document
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
+from watcher_app.store.versions import numbers_of, version_number
 
 EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt"}
 MANIFEST_LIMIT = 16 * 1024 * 1024  # reading an existing ZIP's manifest to recognise it
@@ -138,13 +139,15 @@ def citation(version: Version) -> str:
 def timeline_rows(doc: Document) -> list[dict[str, Any]]:
     """One row per check of the document, oldest first, with the change it found."""
     changes = {c.to_version_id: c for c in Change.select().where(Change.document == doc)}
+    numbers = numbers_of(doc.id)  # "version" is v1, v2… of the document, as everywhere else
     rows = []
     for check in Check.select().where(Check.document == doc).order_by(Check.started_at, Check.id):
         change = changes.get(check.version_id) if check.outcome == Outcome.CHANGED else None
         rows.append({
             "checked_at": _stamp(check.started_at), "outcome": check.outcome,
             "reason": check.reason, "http_status": check.http_status,
-            "version": check.version_id, "raw_sha256": check.raw_sha256 or "",
+            "version": numbers.get(check.version_id, "") if check.version_id else "",
+            "raw_sha256": check.raw_sha256 or "",
             "change": change.id if change else "", "severity": change.severity if change else "",
             "categories": ",".join(change.categories or []) if change else "",
             "summary": (change.summary or "") if change else "",
@@ -169,10 +172,11 @@ def change_report_html(change: Change) -> str:
     from watcher_app.diff_render import render_html
 
     old, new = change.from_version, change.to_version
+    n_old, n_new = version_number(old), version_number(new)  # v1, v2… as the app shows them
     doc = change.document
     page = render_html(diff_texts(old.text, new.text),
-                       old_title=f"v{old.id} · {old.first_seen:%Y-%m-%d %H:%M} UTC",
-                       new_title=f"v{new.id} · {new.first_seen:%Y-%m-%d %H:%M} UTC")
+                       old_title=f"v{n_old} · {old.first_seen:%Y-%m-%d %H:%M} UTC",
+                       new_title=f"v{n_new} · {new.first_seen:%Y-%m-%d %H:%M} UTC")
     analysis = change.analysis or {}
     hits = analysis.get("category_hits") or []
     evidence = "".join(
@@ -190,7 +194,7 @@ def change_report_html(change: Change) -> str:
         + f"<p><b>Effective date:</b> {html.escape(change.effective_date or 'not stated')}</p>"
         f"<p><b>Detected:</b> {_stamp(change.detected_at)} · <b>Source:</b> "
         f"{html.escape(' ; '.join(source_urls(doc)))}</p>"
-        f"<p><b>Old</b> v{old.id} SHA-256 {old.sha256}<br><b>New</b> v{new.id} SHA-256 "
+        f"<p><b>Old</b> v{n_old} SHA-256 {old.sha256}<br><b>New</b> v{n_new} SHA-256 "
         f"{new.sha256}</p><p><small>{html.escape(citation(new))}</small></p></section>\n"
     )
     return page.replace("<body>\n", "<body>\n" + header, 1)
@@ -222,8 +226,10 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
         folder = _slug(doc.type)
         entry: dict[str, Any] = {"type": doc.type, "urls": source_urls(doc), "versions": [],
                                  "changes": []}
+        numbers = numbers_of(doc.id)  # per document, as the app and the CLI number them
         for version in Version.select().where(Version.document == doc).order_by(Version.id):
-            name = f"{folder}/versions/v{version.id}-{version.first_seen:%Y%m%dT%H%M%S}.txt"
+            number = numbers[version.id]
+            name = f"{folder}/versions/v{number}-{version.first_seen:%Y%m%dT%H%M%S}.txt"
             files[name] = version.text.encode("utf-8")
             snaps = []
             for snap in Snapshot.select().where(Snapshot.id.in_(version.snapshots or [])):
@@ -234,7 +240,7 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
                               "fetched_at": _stamp(snap.fetched_at),
                               "http_status": snap.http_status, "sha256": snap.sha256})
             entry["versions"].append({
-                "id": version.id, "file": name, "kind": version.kind,
+                "id": version.id, "number": number, "file": name, "kind": version.kind,
                 "captured_at": _stamp(version.first_seen),
                 "last_verified": _stamp(version.last_verified), "sha256": version.sha256,
                 "extractor_version": version.extractor_version, "snapshots": snaps,

@@ -401,10 +401,9 @@ class AlertCenter:
 def machine_offline() -> bool:
     """Every watched document checked failed to connect: the network is down, not the sites
     (watcher_app/offline.py)."""
-    rows = (Document.select(Document.last_code, Document.last_reason).join(Platform)
-            .where((Platform.watched == True) & (Document.active == True))  # noqa: E712
-            .tuples())
-    return looks_offline(rows)
+    docs = (Document.select(Document.last_code, Document.last_reason).join(Platform)
+            .where((Platform.watched == True) & (Document.active == True)))  # noqa: E712
+    return looks_offline((d.last_code, d.last_reason) for d in docs)
 
 
 def _document(doc_id: int) -> Document:

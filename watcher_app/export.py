@@ -15,7 +15,6 @@ import io
 import json
 import re
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +146,7 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None) ->
             for snap in Snapshot.select().where(Snapshot.id.in_(version.snapshots or [])):
                 ext = EXTENSIONS.get(snap.content_type, "html")
                 snap_name = f"{folder}/snapshots/s{snap.id}-{snap.fetched_at:%Y%m%dT%H%M%S}.{ext}"
-                files[snap_name] = zlib.decompress(snap.raw)
+                files[snap_name] = snap.body
                 snaps.append({"id": snap.id, "file": snap_name, "url": snap.url,
                               "fetched_at": _stamp(snap.fetched_at),
                               "http_status": snap.http_status, "sha256": snap.sha256})

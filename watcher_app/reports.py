@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import zlib
 from typing import Any
 
 import peewee
 
 from watcher_app.outcomes import Outcome
+from watcher_app.store.content import ContentError
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
 from watcher_app.store.versions import numbers_of, version_by_number, version_number
 
@@ -80,6 +80,10 @@ def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any
             "version": numbers.get(check.version_id) if check.version_id else None,
             "reason": check.reason,
             "http_status": check.http_status,
+            # a run of identical verified checks is one row: how many, and since when
+            "repeats": check.repeats,
+            "first_at": (check.first_started_at.strftime("%Y-%m-%d %H:%M:%S")
+                         if check.first_started_at else None),
             "change": None if change is None else {
                 "id": change.id, "from": numbers.get(change.from_version_id),
                 "to": numbers.get(change.to_version_id),
@@ -123,14 +127,19 @@ def verify(db: peewee.Database) -> tuple[list[str], dict[str, int]]:
     counted = {"versions": 0, "snapshots": 0}
     for version in Version.select().iterator():
         counted["versions"] += 1
-        if hashlib.sha256(version.text.encode("utf-8")).hexdigest() != version.sha256:
+        try:
+            text = version.text
+        except ContentError as exc:
+            problems.append(f"version {version.id}: stored text is unreadable ({exc})")
+            continue
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != version.sha256:
             problems.append(f"version {version.id}: text does not match its SHA-256")
     for snap in Snapshot.select().iterator():
         counted["snapshots"] += 1
         try:
-            raw = zlib.decompress(snap.raw)
-        except zlib.error:
-            problems.append(f"snapshot {snap.id}: compressed bytes are corrupt")
+            raw = snap.body
+        except ContentError as exc:
+            problems.append(f"snapshot {snap.id}: compressed bytes are corrupt ({exc})")
             continue
         if hashlib.sha256(raw).hexdigest() != snap.sha256:
             problems.append(f"snapshot {snap.id}: bytes do not match their SHA-256")

@@ -189,8 +189,7 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE) -> list[Time
     """Versions newest first with the change that produced each (texts are not loaded, only
     their length)."""
     versions = list(Version.select(Version.id, Version.first_seen, Version.last_verified,
-                                   Version.kind, Version.current,
-                                   peewee.fn.LENGTH(Version.text).alias("size"))
+                                   Version.kind, Version.current, Version.size)
                     .where(Version.document == document_id)
                     .order_by(Version.first_seen.desc(), Version.id.desc())
                     .offset(offset).limit(limit))
@@ -200,7 +199,7 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE) -> list[Time
     out = []
     for k, v in enumerate(versions):
         entry = TimelineEntry(v.id, v.first_seen, v.last_verified, v.kind, bool(v.current),
-                              int(v.size or 0),  # LENGTH() comes back as text
+                              int(v.size or 0),
                               total - offset - k)
         change = changes.get(v.id)
         if change is not None:

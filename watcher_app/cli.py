@@ -19,9 +19,6 @@ from watcher_app.outcomes import Outcome
 if TYPE_CHECKING:
     import peewee
 
-    from watcher_app.check_result import CheckResult
-    from watcher_app.monitor import Monitor
-    from watcher_app.store.models import Document
 
 
 def _print_json(data: Any) -> None:
@@ -106,6 +103,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from watcher_app.cycle import run_checks
     from watcher_app.fetch import Fetcher
     from watcher_app.monitor import Monitor
     from watcher_app.watchlist import active_documents
@@ -117,13 +115,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         missing = [pid for pid in args.ids if pid not in known]
         if missing:
             raise UsageError(f"not watched: {', '.join(missing)}")
-    results = []
+    def report(message: str) -> None:
+        if not args.json:
+            print(message, file=sys.stderr, flush=True)
+
     with Fetcher() as fetcher:
+        # documents of different hosts at once; every change's confirmation in one shared wait
         monitor = Monitor(db, fetcher, confirm_delay_s=args.confirm_delay)
-        for doc in docs:
-            if not args.json:
-                print(f"checking {doc.platform_id} / {doc.type} …", file=sys.stderr, flush=True)
-            results.append(_guarded(monitor, doc))
+        results = run_checks(monitor, docs, report=report)
     if args.json:
         _print_json([r.to_json() for r in results])
         return 0
@@ -134,30 +133,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(monitor: Monitor, doc: Document) -> CheckResult:
-    """One document's unexpected failure is recorded as its error, never stops the others."""
-    from watcher_app.recorder import record_error
+def cmd_check_worker(args: argparse.Namespace) -> int:
+    """The desktop app's check process: requests on stdin, answers on stdout (isolated.py)."""
+    from watcher_app.isolated import serve
 
-    try:
-        return monitor.check(doc)
-    except Exception as exc:  # noqa: BLE001 - reported in the result and the history
-        return record_error(monitor.db, doc, f"internal error: {type(exc).__name__}: {exc}")
-
-
-def cmd_check_document(args: argparse.Namespace) -> int:
-    """One document by id, as JSON (the desktop app runs its checks through this)."""
-    from watcher_app.fetch import Fetcher
-    from watcher_app.monitor import Monitor
-    from watcher_app.store.models import Document
-
-    db = _open(args)
-    doc = Document.get_or_none(Document.id == args.document_id)
-    if doc is None:
-        raise UsageError(f"no document with id {args.document_id}")
-    with Fetcher() as fetcher:
-        result = _guarded(Monitor(db, fetcher, confirm_delay_s=args.confirm_delay), doc)
-    _print_json(result.to_json())
-    return 0
+    return serve(_open(args), args.confirm_delay, args.parallel)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -275,10 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--confirm-delay", type=float, default=60.0, metavar="S",
                    help="seconds before the confirming second fetch of a change (default 60)")
-    p = sub.add_parser("check-document")  # internal: one document by id, for the app
-    p.set_defaults(func=cmd_check_document)
-    p.add_argument("document_id", type=int)
+    p = sub.add_parser("check-worker")  # internal: the app's long-lived check process
+    p.set_defaults(func=cmd_check_worker)
     p.add_argument("--confirm-delay", type=float, default=60.0)
+    p.add_argument("--parallel", type=int, default=10)
     p = add("history", cmd_history, "versions, changes and checks of a platform")
     p.add_argument("id", metavar="ID")
     p.add_argument("--document", metavar="TYPE")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from watcher_app import APP_NAME, __version__
 from watcher_app.check_result import CheckResult
 from watcher_app.outcomes import Status
+from watcher_app.progress import Progress
 from watcher_app.store.models import Setting
 from watcher_app.ui import queries, theme
 from watcher_app.ui.diff_view import DiffView
@@ -329,13 +330,17 @@ class MainWindow(QMainWindow):
         self.status_text.setText(f"{name}: {words.get(status, status)}")
         self.schedule_refresh()
 
-    def on_progress(self, done: int, total: int) -> None:
-        if total <= 0:
+    def on_progress(self, event: Progress) -> None:
+        """What the checks are doing, e.g. "Confirming a change on OpenAI Terms of Service
+        (second fetch in 40 s)…" while the changes found wait for their second fetch."""
+        if event.checking or event.confirming:
+            self.status_text.setText(event.message())
+        if event.total <= 0:
             return
-        if self.progress.maximum() != total:
-            self.progress.setRange(0, total)
-        if self.progress.value() != done:
-            self.progress.setValue(done)
+        if self.progress.maximum() != event.total:
+            self.progress.setRange(0, event.total)
+        if self.progress.value() != event.done:
+            self.progress.setValue(event.done)
         if not self.progress.isVisible():
             self.progress.show()
 

@@ -44,7 +44,10 @@ from watcher_app.store.models import Document
 log = logging.getLogger(__name__)
 
 PARALLEL = 10
-QUIT_GRACE_S = 30.0  # checks in flight when the app quits may finish (they record themselves)
+QUIT_GRACE_S = 30.0
+# Checks are background work: the worker runs at a lower CPU priority, so on a busy laptop
+# (two cores, a change cycle's analyses) the scheduler gives the window's thread the CPU first.
+NICE = 10  # checks in flight when the app quits may finish (they record themselves)
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 
@@ -185,7 +188,8 @@ class CheckWorker:
         proc = subprocess.Popen(  # noqa: S603 - our own program
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", bufsize=1, env=env, start_new_session=posix,
-            creationflags=0 if posix else subprocess.CREATE_NEW_PROCESS_GROUP)
+            creationflags=0 if posix else (subprocess.CREATE_NEW_PROCESS_GROUP
+                                           | subprocess.BELOW_NORMAL_PRIORITY_CLASS))
         self._proc = proc
         errors = threading.Thread(target=self._read_errors, args=(proc,), name="gw-worker-err",
                                   daemon=True)
@@ -325,6 +329,9 @@ def serve(db: peewee.Database, confirm_delay_s: float, parallel: int,
                 count[0] -= 1
             in_flight.release()
 
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(NICE)  # (Windows: BELOW_NORMAL_PRIORITY_CLASS, set when it is started)
     answer({"hello": {"schema": SCHEMA, "pid": os.getpid()}})
     with Fetcher() as fetcher:
         monitor = Monitor(db, fetcher, confirm_delay_s=confirm_delay_s)

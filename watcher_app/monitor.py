@@ -91,9 +91,8 @@ class Monitor:
             return _skipped(doc)
         waiting = False
         try:
-            self._upgrade_if_needed(doc)
+            current = self._upgrade_if_needed(doc, current_version(doc))
             started, clock = utcnow(), time.perf_counter()
-            current = current_version(doc)
             capture = capture_document(self.fetcher, doc, current)
             outcome = self._decide(doc, capture, started, current)
             if isinstance(outcome, _Unconfirmed):
@@ -137,7 +136,8 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
-        if cap.same_raw:
+        if cap.same_raw or sha256("\n".join(cap.lines)) == current.sha256:
+            # the very text (or even the very bytes): nothing to compare
             return rec.verified(doc, cap, started, current)
         if cap.key_sha256 == current.key_sha256:
             # the same words (the key's hash says so without comparing them one by one)
@@ -212,20 +212,21 @@ class Monitor:
 
     # --- technical upgrade -----------------------------------------------------------------
 
-    def _upgrade_if_needed(self, doc: Document) -> CheckResult | None:
+    def _upgrade_if_needed(self, doc: Document, current: Version | None) -> Version | None:
         """A newer extractor re-reads the stored snapshot of the current version: a different
-        text is recorded as a technical upgrade, never as a change."""
-        current = current_version(doc)
+        text is recorded as a technical upgrade, never as a change. Returns the version the
+        check compares with (the upgraded one, if any)."""
         if current is None or current.extractor_version >= extract.EXTRACTOR_VERSION:
-            return None
+            return current
         from watcher_app.capture import recapture
 
         cap = recapture(doc, current.snapshots)
         if cap is None or cap.problem is not None:
-            return None
+            return current
         reason = (f"technical upgrade: extractor {current.extractor_version} → "
                   f"{extract.EXTRACTOR_VERSION} re-read the stored snapshot (no alert)")
-        return self.recorder.upgrade(doc, cap, current, Code.EXTRACTOR_UPGRADE, reason)
+        self.recorder.upgrade(doc, cap, current, Code.EXTRACTOR_UPGRADE, reason)
+        return current_version(doc)
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,12 @@ def touch_document(doc: Document, started: dt.datetime, outcome: Outcome, code: 
     (Document.update(last_check_at=started, last_outcome=str(outcome), last_code=code,
                      last_reason=reason, consecutive_failures=failures, retry_not_before=retry)
      .where(Document.id == doc.id).execute())
-    fresh = Document.get_by_id(doc.id)
     doc.last_check_at, doc.last_outcome, doc.last_reason = started, str(outcome), reason
-    doc.last_code = code
-    doc.consecutive_failures, doc.retry_not_before = (fresh.consecutive_failures,
-                                                      fresh.retry_not_before)
+    doc.last_code, doc.retry_not_before = code, retry
+    if outcome.failed:  # the count was made in SQL: read it back
+        doc.consecutive_failures = Document.get_by_id(doc.id).consecutive_failures
+    else:
+        doc.consecutive_failures = 0
 
 
 def result_for(doc: Document, outcome: Outcome, code: str, reason: str,

@@ -332,9 +332,33 @@ class MainWindow(QMainWindow):
 
     def on_progress(self, event: Progress) -> None:
         """What the checks are doing, e.g. "Confirming a change on OpenAI Terms of Service
-        (second fetch in 40 s)…" while the changes found wait for their second fetch."""
+        (second fetch in 40 s)…" while the changes found wait for their second fetch.
+        Concurrent checks send several events a second; the bar and the text are redrawn at
+        most every 250 ms (a QProgressBar repaints the window synchronously on each value)."""
+        self._progress_event = event
+        timer = getattr(self, "_progress_timer", None)
+        if timer is None:
+            timer = self._progress_timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(250)
+            timer.timeout.connect(self._show_progress)
+        if not timer.isActive():
+            timer.start()
+
+    def _show_progress(self) -> None:
+        event = self._progress_event
+        if not event.busy:
+            return  # the cycle ended meanwhile (on_idle says so)
         if event.checking or event.confirming:
-            self.status_text.setText(event.message())
+            message = event.message()
+            if self.status_text.text() != message:
+                self.status_text.setText(message)
+        for change in event.confirming:
+            # no spinner while a change only waits for its second fetch (up to a minute, for
+            # many documents at once); the status bar says what it waits for
+            waiting = change.due_at > event.at
+            if waiting == (change.document_id in self.sidebar.checking):
+                self.sidebar.set_checking(change.document_id, not waiting)
         if event.total <= 0:
             return
         if self.progress.maximum() != event.total:

@@ -236,7 +236,8 @@ class Sidebar(QTreeWidget):
             self._spin.start()
         elif not self.checking:
             self._spin.stop()
-        self.viewport().update()
+        item = self._items.get(f"d:{doc_id}")  # that row only: checks run many at once
+        self.viewport().update(self.visualItemRect(item) if item is not None else QRect())
 
     def clear_checking(self) -> None:
         self.checking.clear()

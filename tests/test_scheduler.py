@@ -476,7 +476,7 @@ def test_confirmations_overlap_instead_of_holding_a_worker(
     per change, even with a single check at a time: every first pass is over before the
     first confirmation starts."""
     docs = [add_document(p) for p in ("a", "b", "c", "d", "e", "f")]
-    delay = 1.0
+    delay = 3.0  # ample for six first passes, even on a loaded machine
     for doc in docs:
         monitor.changes[doc.id] = delay
     seen: list[Progress] = []

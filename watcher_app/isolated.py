@@ -188,8 +188,8 @@ class CheckWorker:
         proc = subprocess.Popen(  # noqa: S603 - our own program
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", bufsize=1, env=env, start_new_session=posix,
-            creationflags=0 if posix else (subprocess.CREATE_NEW_PROCESS_GROUP
-                                           | subprocess.BELOW_NORMAL_PRIORITY_CLASS))
+            creationflags=0 if posix else (getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+                                           | getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)))
         self._proc = proc
         errors = threading.Thread(target=self._read_errors, args=(proc,), name="gw-worker-err",
                                   daemon=True)

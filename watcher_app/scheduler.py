@@ -121,14 +121,17 @@ class CheckScheduler:
         self.watchdog_s = watchdog_s
         self.tick_s = tick_s
         self.max_parallel = max_parallel
-        # Set by the UI; called from the scheduler's threads (re-emit them as queued Qt
-        # signals). on_progress gets a progress.Progress.
+        # Set by the UI; called from the scheduler's threads, one call at a time (re-emit them
+        # as queued Qt signals). on_progress gets a progress.Progress.
         self.on_check_started: Callable[[int], None] | None = None
         self.on_check_finished: Callable[[int, CheckResult], None] | None = None
         self.on_progress: Callable[[Progress], None] | None = None
         self.on_idle: Callable[[], None] | None = None
 
         self._cond = threading.Condition()
+        # Checks end in several threads at once; the callbacks (alert bookkeeping, notifiers)
+        # were written for one caller at a time and keep getting one.
+        self._callbacks = threading.Lock()
         self._queue: list[_Job] = []  # confirmations, then forced jobs, each document once
         self._active: dict[int, _Job] = {}  # running now, by document
         self._waiting: dict[int, PendingChange] = {}  # changes before their second fetch
@@ -396,7 +399,7 @@ class CheckScheduler:
             if not self._startable(job):
                 continue
             self._queue.remove(job)
-            self._slots.take(job.hosts)
+            self._slots.take(job.hosts or frozenset())
             self._active[job.doc_id] = job
             threading.Thread(target=self._job, args=(job,), name=f"gw-check-{job.doc_id}",
                              daemon=True).start()
@@ -486,17 +489,17 @@ class CheckScheduler:
             log.warning("document %s: %s; moving on", doc.id, reason)
             code: str = Code.HUNG
         elif "error" in box:
-            exc = box["error"]
-            if getattr(exc, "retryable", False) and job.retries < 1:
+            failure: BaseException = box["error"]
+            if getattr(failure, "retryable", False) and job.retries < 1:
                 log.info("the check of document %s was cut short (%s); queued again",
-                         doc.id, exc)
+                         doc.id, failure)
                 with self._cond:
                     if not self._stopping:
                         self._insert(_Job(doc.id, True, job.pending, job.hosts, job.label,
                                           job.retries + 1))
                 return None
-            reason = f"internal error: {type(exc).__name__}: {exc}"
-            log.error("the check of document %s raised", doc.id, exc_info=exc)
+            reason = f"internal error: {type(failure).__name__}: {failure}"
+            log.error("the check of document %s raised", doc.id, exc_info=failure)
             code = Code.INTERNAL
         else:
             outcome = box["result"]
@@ -549,12 +552,12 @@ class CheckScheduler:
     def _report(self) -> None:
         self._emit(self.on_progress, self.progress())
 
-    @staticmethod
-    def _emit(callback: Callable[..., Any] | None, *args: Any) -> None:
+    def _emit(self, callback: Callable[..., Any] | None, *args: Any) -> None:
         if callback is None:
             return
         try:
-            callback(*args)
+            with self._callbacks:
+                callback(*args)
         except Exception:  # noqa: BLE001 - a UI bug must not stop the checks
             log.exception("a scheduler callback failed")
 

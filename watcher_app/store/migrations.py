@@ -12,6 +12,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from watcher_app.store import content
 
@@ -204,7 +205,7 @@ def _collapse_verified_runs(conn: sqlite3.Connection) -> None:
     rows = conn.execute(
         'SELECT id, document_id, started_at, outcome, code, version_id, detail FROM "check" '
         "ORDER BY document_id, started_at, id").fetchall()
-    run: list[tuple] = []
+    run: list[tuple[Any, ...]] = []
 
     def close_run() -> None:
         if len(run) > 1:

@@ -305,3 +305,18 @@ def test_a_confirmation_that_disagrees_records_the_first_fetch(setup) -> None:
     assert result.outcome == "unconfirmed" and Version.select().count() == 1
     row = Check.select().order_by(Check.id.desc()).first()
     assert (row.outcome, row.raw_sha256) == ("unconfirmed", pending.raw_sha256)
+
+
+def test_bytes_last_seen_as_the_current_text_are_not_read_again(
+        setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site deploys a new build: other bytes, the same text. The first fetch of the new
+    bytes is read (and verified); later fetches of those bytes are not read again."""
+    server, doc, monitor = setup
+    first = monitor.check(doc)
+    serve(server, "nonce")  # a new build id: other bytes, the same text
+    assert monitor.check(Document.get_by_id(doc.id)).outcome == "verified"
+    seen = Check.select().order_by(Check.id.desc()).first().raw_sha256
+    assert Version.get_by_id(first.version_id).raw_sha256 == seen != Snapshot.get().sha256
+    no_extraction(monkeypatch)
+    result = monitor.check(Document.get_by_id(doc.id))
+    assert result.outcome == "verified" and result.version_id == first.version_id

@@ -148,8 +148,17 @@ def _fetched(source: Mapping[str, Any], result: FetchResult,
 
 
 def _unchanged(current: Version | None, fetched: list[_Fetched]) -> bool:
-    """Does every source answer with the very bytes the current version was read from?"""
-    if current is None or not current.snapshots:
+    """Does every source answer with the very bytes the current version was read from (its
+    snapshots), or last found to read as exactly its text (`Version.raw_sha256`)?"""
+    if current is None or any(got.read is not None for got in fetched):
+        return False
+    if current.raw_sha256 and all(got.capture.body is not None for got in fetched):
+        digest = hashlib.sha256()
+        for got in fetched:
+            digest.update(got.body)
+        if digest.hexdigest() == current.raw_sha256:
+            return True
+    if not current.snapshots:
         return False
     snaps = {s.source_index: s for s in Snapshot.select(
         Snapshot.id, Snapshot.source_index, Snapshot.sha256, Snapshot.url).where(

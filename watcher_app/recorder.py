@@ -153,7 +153,12 @@ class Recorder:
             moved = self._moved(doc, current, cap, started)
             if moved is not None:
                 return moved
-            Version.update(last_verified=started).where(Version.id == current.id).execute()
+            # These very bytes read as exactly this text: the next fetch of the same bytes
+            # needs no reading (capture.py); not set where only the words were compared.
+            same_text = outcome is Outcome.VERIFIED and code == Code.SAME_TEXT
+            Version.update(last_verified=started, **(
+                {"raw_sha256": cap.raw_sha256} if same_text and cap.raw_sha256 else {})
+            ).where(Version.id == current.id).execute()
             self._check_row(doc, started, outcome, code, reason, cap, current)
             touch_document(doc, started, outcome, code, reason)
         shown = "verified: same text" if outcome is Outcome.VERIFIED else reason
@@ -228,7 +233,7 @@ class Recorder:
         # The slow parts before the write lock: cutting and compressing, the diff statistics.
         snapshots = self._prepare_snapshots(doc, cap)
         version = Version(document=doc, text=text, sha256=sha256(text),
-                          key_sha256=cap.key_sha256, links=cap.links,
+                          key_sha256=cap.key_sha256, raw_sha256=cap.raw_sha256, links=cap.links,
                           extractor_version=extract.EXTRACTOR_VERSION, kind=str(kind),
                           first_seen=started, last_verified=started, current=True)
         stats = (_diff_stats(current.text, text)
@@ -261,8 +266,9 @@ class Recorder:
         text, started = "\n".join(cap.lines), utcnow()
         with self.db.atomic("IMMEDIATE"):
             if sha256(text) == current.sha256:
-                Version.update(extractor_version=extract.EXTRACTOR_VERSION).where(
-                    Version.id == current.id).execute()
+                # (other bytes than the snapshot may read otherwise with the new extractor)
+                Version.update(extractor_version=extract.EXTRACTOR_VERSION, raw_sha256=None
+                               ).where(Version.id == current.id).execute()
                 version = current
             else:
                 Version.update(current=False).where(Version.id == current.id).execute()

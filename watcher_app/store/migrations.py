@@ -149,7 +149,7 @@ _V3 = (
 _V4_TABLES = (
     'CREATE TABLE IF NOT EXISTS "chunk" ("id" INTEGER NOT NULL PRIMARY KEY, "sha" BLOB NOT NULL, "size" INTEGER NOT NULL, "data" BLOB NOT NULL)',
     'CREATE UNIQUE INDEX IF NOT EXISTS "chunk_sha" ON "chunk" ("sha")',
-    'CREATE TABLE "version_v4" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "kind" TEXT NOT NULL, "first_seen" DATETIME NOT NULL, "last_verified" DATETIME NOT NULL, "current" INTEGER NOT NULL, "origin" TEXT NOT NULL, "extractor_version" INTEGER NOT NULL, "sha256" TEXT NOT NULL, "key_sha256" TEXT NOT NULL, "size" INTEGER NOT NULL, "text_chunks" BLOB NOT NULL, "links" TEXT NOT NULL, "snapshots" TEXT NOT NULL, "provenance" TEXT, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE)',
+    'CREATE TABLE "version_v4" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "kind" TEXT NOT NULL, "first_seen" DATETIME NOT NULL, "last_verified" DATETIME NOT NULL, "current" INTEGER NOT NULL, "origin" TEXT NOT NULL, "extractor_version" INTEGER NOT NULL, "sha256" TEXT NOT NULL, "key_sha256" TEXT NOT NULL, "size" INTEGER NOT NULL, "raw_sha256" TEXT, "text_chunks" BLOB NOT NULL, "links" TEXT NOT NULL, "snapshots" TEXT NOT NULL, "provenance" TEXT, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE)',
     'CREATE TABLE "snapshot_v4" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "source_index" INTEGER NOT NULL, "url" TEXT NOT NULL, "fetched_at" DATETIME NOT NULL, "http_status" INTEGER NOT NULL, "headers" TEXT NOT NULL, "content_type" TEXT NOT NULL, "sha256" TEXT NOT NULL, "size" INTEGER NOT NULL, "raw_chunks" BLOB NOT NULL, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE)',
 )
 _V4_SWAP = (
@@ -180,8 +180,8 @@ def _v4(conn: sqlite3.Connection) -> None:
         text: str = row[10]
         packed = content.store(conn.execute, content.Prepared(text.encode("utf-8"),
                                                               content.TEXT))
-        conn.execute('INSERT INTO "version_v4" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
-                     (*row[:10], len(text), packed, *row[11:]))
+        conn.execute('INSERT INTO "version_v4" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+                     (*row[:10], len(text), None, packed, *row[11:]))
     rows = conn.execute(
         'SELECT id, document_id, source_index, url, fetched_at, http_status, headers, '
         'content_type, sha256, size, raw FROM "snapshot" ORDER BY id')

@@ -177,6 +177,9 @@ class Version(BaseModel):
     sha256 = peewee.TextField(index=True)  # of the UTF-8 text
     key_sha256 = peewee.TextField()  # of the comparison key (the words that make the text)
     size = peewee.IntegerField(default=0)  # the text's length in characters
+    # The bytes (all sources) last fetched that read as exactly this text: fetched again,
+    # they are this version without reading them (capture.py).
+    raw_sha256 = peewee.TextField(null=True)
     text_chunks = peewee.BlobField()  # store/content.py chunk list
     links = JSONField(default=list)
     snapshots = JSONField(default=list)  # ids of the snapshots this text was extracted from

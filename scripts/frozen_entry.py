@@ -107,12 +107,12 @@ def plyer_probe() -> dict[str, Any]:
 
 def keyring_probe(roundtrip: bool) -> dict[str, Any]:
     """The keyring backend chosen here, every viable one, and optionally a real round trip
-    through watcher_app.secrets (only on request: it writes to the user's password store)."""
+    through watcher_app.keyring_store (only on request: it writes to the user's password store)."""
     import keyring
     import keyring.backend
     from keyring.backends import chainer
 
-    from watcher_app.secrets import backend_status
+    from watcher_app.keyring_store import backend_status
 
     backend = keyring.get_keyring()
     chosen = [_qualname(b) for b in backend.backends] if isinstance(
@@ -122,7 +122,7 @@ def keyring_probe(roundtrip: bool) -> dict[str, Any]:
     report: dict[str, Any] = {"backend": _qualname(backend), "chosen": chosen,
                               "viable": viable, "usable": usable, "message": message}
     if roundtrip and usable:
-        from watcher_app.secrets import delete_secret, get_secret, store_secret
+        from watcher_app.keyring_store import delete_secret, get_secret, store_secret
 
         key = "smoke-test:frozen"
         try:

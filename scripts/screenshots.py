@@ -2,6 +2,10 @@
 temporary folder (the texts below were written for this purpose; they are not any platform's).
 
     xvfb-run -a python scripts/screenshots.py          # or QT_QPA_PLATFORM=offscreen
+    xvfb-run -a python scripts/screenshots.py --only picker-ota   # just the named shot(s)
+
+picker-ota is the picker after a catalogue update from the four Open Terms Archive archives in
+../shared/opentermsarchive (skipped when they are absent).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
 
 from watcher_app.analysis import analyze_change  # noqa: E402
 from watcher_app.diff import diff_texts  # noqa: E402
-from watcher_app.monitor import key_sha  # noqa: E402
+from watcher_app.extract.normalize import text_words, words_sha256  # noqa: E402
 from watcher_app.store.db import open_database  # noqa: E402
 from watcher_app.store.models import Alert, Change, Check, Document, Snapshot, Version  # noqa: E402
 from watcher_app.watchlist import watch  # noqa: E402
@@ -191,10 +195,11 @@ def add_version(doc: Document, text: str, at: dt.datetime, kind: str, previous: 
                            content_type="text/html", sha256=hashlib.sha256(raw).hexdigest(),
                            size=len(raw), body=raw)
     Version.update(current=False).where(Version.document == doc).execute()
-    version = Version.create(document=doc, text=text, sha256=hashlib.sha256(
-        text.encode()).hexdigest(), key_sha256=key_sha(text.split("\n")), snapshots=[snap.id],
+    version = Version.create(
+        document=doc, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(),
+        key_sha256=words_sha256(text_words(text.split("\n"))), snapshots=[snap.id],
         extractor_version=1, kind=kind, first_seen=at, last_verified=at, current=True)
-    outcome = {"first": "first", "change": "changed"}.get(kind, "unchanged")
+    outcome = {"first": "first", "change": "changed"}.get(kind, "noise")
     reason = {"first": "first version", "change": "the wording changed (confirmed)",
               "noise": "only punctuation or layout changed"}[kind]
     Check.create(document=doc, started_at=at, outcome=outcome, reason=reason, http_status=200,
@@ -343,8 +348,12 @@ def shoot(folder: Path, ids: dict[str, int]) -> list[Path]:
         suffix = "-dark"
     OUT.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else []
+
     def save(widget, name: str) -> None:  # noqa: ANN001 - any QWidget
         QTest.qWait(400)
+        if only and name not in only:
+            return
         if suffix and name not in ("main-window-feed", "diff-view"):
             return  # the dark set only proves the palette is followed
         written.append(OUT / f"{name}{suffix}.png")
@@ -379,11 +388,25 @@ def shoot(folder: Path, ids: dict[str, int]) -> list[Path]:
     save(window, "notification-log")
     picker = PickerDialog(db, window)
     picker.resize(900, 640)
-    picker.items["anthropic"].setExpanded(True)
-    picker.tree.scrollToItem(picker.items["anthropic"])
+    picker.reveal("anthropic", expand=True)
     picker.show()
     save(picker, "picker")
     picker.close()
+    archives = sorted((REPO.parent / "shared" / "opentermsarchive").glob("*-declarations-main.zip"))
+    if archives:
+        from watcher_app.ota.sync import update_catalog
+
+        update_catalog(folder, [str(a) for a in archives])
+        picker = PickerDialog(db, window)
+        picker.resize(960, 680)
+        picker.show()
+        picker.reveal("booking.com", expand=True)
+        picker.tree.scrollTo(picker.index_of("booking.com"),
+                             picker.tree.ScrollHint.PositionAtTop)
+        picker.tree.verticalScrollBar().setValue(max(0,
+                                                     picker.tree.verticalScrollBar().value() - 6))
+        save(picker, "picker-ota")
+        picker.close()
     window.close()
     return written
 

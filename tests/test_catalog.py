@@ -25,10 +25,11 @@ from watcher_app.catalog import (
 CATALOG_FILES = sorted(CATALOG_DIR.glob("*.json"))
 STEM_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
-# Keys allowed by the Open Terms Archive declaration format as bundled here.
-TOP_KEYS = {"name", "terms"}
-DOCUMENT_KEYS = {"fetch", "select", "remove", "combine", "executeClientScripts"}
-SOURCE_KEYS = {"fetch", "select", "remove", "executeClientScripts"}
+# Keys allowed by the Open Terms Archive declaration format as bundled here (plus `_ota`, the
+# origin record that watcher_app/catalog_origin.py reads; tests/test_catalog_origin.py checks it).
+TOP_KEYS = {"name", "terms", "_ota"}
+DOCUMENT_KEYS = {"fetch", "select", "remove", "filter", "combine", "executeClientScripts"}
+SOURCE_KEYS = {"fetch", "select", "remove", "filter", "executeClientScripts"}
 
 REQUIRED_AI_PLATFORMS = (
     "anthropic",
@@ -44,6 +45,17 @@ REQUIRED_AI_PLATFORMS = (
     "deepseek",
     "cohere",
     "cursor",
+    "midjourney",
+    "stability-ai",
+    "qwen",
+    "kimi",
+    "replit",
+    "lovable",
+    "openrouter",
+    "replicate",
+    "together-ai",
+    "fireworks-ai",
+    "hugging-face",
 )
 REQUIRED_CONSUMER_PLATFORMS = (
     "x",
@@ -65,9 +77,19 @@ REQUIRED_CONSUMER_PLATFORMS = (
     "github",
     "slack",
     "supabase",
+    "netflix",
+    "airbnb",
+    "booking-com",
+    "paypal",
+    "steam",
+    "roblox",
+    "tinder",
+    "twitch",
+    "threads",
+    "quora",
 )
-MIN_PLATFORMS = 30
-MIN_DOCUMENTS = 80
+MIN_PLATFORMS = 60
+MIN_DOCUMENTS = 200
 
 
 def _file_id(path: Path) -> str:
@@ -413,3 +435,11 @@ def test_load_declaration_takes_the_id_from_the_file_stem(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert load_declaration(path, require_https=True).id == "my-platform"
+
+
+def test_every_filter_a_bundled_document_names_is_run() -> None:
+    from watcher_app.extract.ota_filters import document_filter_gaps
+
+    gaps = {(spec.id, doc.type): document_filter_gaps(doc)
+            for spec in bundled_catalog().values() for doc in spec.documents.values()}
+    assert {key: gap for key, gap in gaps.items() if gap} == {}

@@ -9,7 +9,7 @@ import pytest
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
 from tests.paths import PAGES
-from tests.test_secrets import MemoryKeyring
+from tests.test_keyring_store import MemoryKeyring
 from watcher_app import credentials
 from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
@@ -62,7 +62,7 @@ def test_public_documents_never_touch_the_keyring(db, monkeypatch: pytest.Monkey
     def boom(*args: object) -> None:
         raise AssertionError("the keyring was asked for a public page")
 
-    from watcher_app import secrets
+    from watcher_app import keyring_store as secrets
 
     monkeypatch.setattr(secrets, "get_secret", boom)
     assert credentials.headers_for(12345) == {}

@@ -43,7 +43,10 @@ def test_round_trip_keeps_types(db: peewee.Database) -> None:
     s = Settings(check_interval_s=3600, jitter_s=120, paused=True, notify_threshold="high",
                  quiet_hours=(22, 7), failure_alert_after=5, stale_alert_days=7,
                  start_at_login=True, start_minimized=False, notify_native=False,
-                 tray_hint_shown=True)
+                 tray_hint_shown=True,
+                 ota_sources=("https://example.org/a-declarations/main.zip",),
+                 ota_weekly_update=False, ota_last_attempt_at="2026-08-01T10:00:00+00:00",
+                 ota_last_success_at="2026-07-25T10:00:00+00:00")
     save_settings(s)
     loaded = load_settings()
     assert loaded == s

@@ -101,7 +101,8 @@ def _read(source: Mapping[str, Any], body: bytes, content_type: str, charset: st
     try:
         extracted = extract_document(body, source.get("select") or (),
                                      source.get("remove") or (), content_type=content_type,
-                                     charset=charset, base_url=final_url)
+                                     charset=charset, base_url=final_url,
+                                     filters=source.get("filter") or ())
     except PdfError as exc:  # PdfError says "unreadable PDF: …" itself
         return None, Problem(Outcome.ERROR, str(exc), Code.UNREADABLE)
     raw_html = None if content_type == "application/pdf" else body.decode("utf-8", "replace")

@@ -2,12 +2,15 @@
 
 Exit codes: 0 done (a `check` exits 0 even when documents failed: their status says so),
 1 refused or failed (a message on stderr), 2 usage error.
+
+Everything printed goes through one sanitising writer (`terminal.SafeStream`): text from pages
+and declarations can hold terminal control sequences (ESC, OSC, C1 controls, bidi overrides),
+and a terminal obeys them. JSON output keeps such characters, escaped as \\uXXXX.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from watcher_app import APP_NAME, __version__
 from watcher_app.catalog import CatalogError
 from watcher_app.outcomes import Outcome
+from watcher_app.terminal import SafeStream, json_text
 
 if TYPE_CHECKING:
     import peewee
@@ -22,8 +26,11 @@ if TYPE_CHECKING:
 
 
 def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
-    sys.stdout.write("\n")
+    sys.stdout.write(json_text(data) + "\n")
+
+
+def _note(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 def _open(args: argparse.Namespace) -> peewee.Database:
@@ -36,28 +43,72 @@ def _open(args: argparse.Namespace) -> peewee.Database:
 # --- commands --------------------------------------------------------------------------------
 
 
-def cmd_catalog(args: argparse.Namespace) -> int:
-    from watcher_app.catalog import bundled_catalog
+def _catalog_settings(args: argparse.Namespace, *, create: bool):  # -> Settings | None
+    """The saved settings when there is a database (listing never creates one)."""
+    from watcher_app.config import data_dir
+    from watcher_app.settings import load_settings
+    from watcher_app.store.db import DB_FILENAME
 
-    catalog = bundled_catalog()
+    if not create and not (data_dir(args.data_dir) / DB_FILENAME).exists():
+        return None
+    _open(args)
+    return load_settings()
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from watcher_app.config import data_dir
+    from watcher_app.ota import DEFAULT_SOURCES
+    from watcher_app.ota.entries import catalog_entries
+
+    if args.source and not args.update:
+        raise UsageError("--source goes with --update")
+    if args.update:
+        return _catalog_update(args)
+    settings = _catalog_settings(args, create=False)
+    sources = settings.ota_sources if settings is not None else DEFAULT_SOURCES
+    entries = catalog_entries(data_dir(args.data_dir), sources=sources)
     if args.json:
-        _print_json([{"id": p.id, "name": p.name,
-                      "documents": [{"type": d.type, "urls": [s.url for s in d.sources]}
-                                    for d in p.documents.values()]}
-                     for p in catalog.values()])
+        _print_json([e.to_json() for e in entries])
         return 0
-    for p in catalog.values():
-        print(f"{p.id:22s} {p.name}")
-        for d in p.documents.values():
+    for e in entries:
+        print(f"{e.id:22s} {e.name}  [{e.origin_label}]")
+        for d in e.spec.documents.values():
             print(f"{'':22s}   - {d.type}")
     return 0
 
 
+def _catalog_update(args: argparse.Namespace) -> int:
+    """Read OTA's declaration archives (the setting, or --source); exit 1 if one failed."""
+    import datetime as dt
+
+    from watcher_app.config import data_dir
+    from watcher_app.ota.sync import note_update, update_catalog
+    from watcher_app.settings import save_settings
+
+    settings = _catalog_settings(args, create=True)
+    sources = list(args.source or settings.ota_sources)
+    progress = None if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
+    results = update_catalog(data_dir(args.data_dir), sources, progress=progress)
+    if not args.source:  # the configured sources: this counts as the weekly update too
+        note_update(settings, results, dt.datetime.now(dt.UTC))
+        save_settings(settings)
+    if args.json:
+        _print_json([r.to_json() for r in results])
+    else:
+        for r in results:
+            print(r.line())
+            for skip in r.skipped if r.status == "updated" else ():
+                print(f"    skipped {skip.file.split('/')[-1]}: {skip.reason}")
+    return 0 if all(r.ok for r in results) else 1
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
-    from watcher_app.watchlist import watch
+    from watcher_app.watchlist import address_notes, watch
 
     for platform in watch(_open(args), args.ids):
         print(f"watching {platform.id} ({platform.name})")
+        for note in address_notes(platform):
+            _note(note)
     return 0
 
 
@@ -93,12 +144,22 @@ def cmd_watching(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from watcher_app.watchlist import import_declaration
+    from watcher_app.watchlist import address_notes, import_file
 
     db = _open(args)
     for path in args.files:
-        platform = import_declaration(db, path)
-        print(f"imported {platform.id} ({platform.name}), watched")
+        platform, replaced = import_file(db, path, replace=args.replace)
+        if replaced is not None and replaced.in_database:
+            print(f"replaced {replaced.was} with {platform.id} ({platform.name}), watched: "
+                  f"{replaced.summary()}")
+        elif replaced is not None:  # a bundled id this database never used: nothing lost
+            print(f"imported {platform.id} ({platform.name}), watched")
+            _note(f"note: {platform.id!r} is also the id of {replaced.was}; this database now "
+                  f"uses your file for it ({replaced.summary()})")
+        else:
+            print(f"imported {platform.id} ({platform.name}), watched")
+        for note in address_notes(platform):
+            _note(note)
     return 0
 
 
@@ -141,9 +202,21 @@ def cmd_check_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from watcher_app.reports import history
+    from watcher_app.reports import history, version_history
 
     _open(args)
+    if args.versions:
+        if not args.document:
+            raise UsageError("--versions needs --document TYPE")
+        versions = version_history(args.id, args.document)
+        if args.json:
+            _print_json(versions)
+            return 0
+        for v in versions:
+            origin = "archive" if v["origin"] != "live" else "live"
+            extra = f" [{v['severity']}] {v['summary']}" if v["severity"] else ""
+            print(f"v{v['version']:<5} {v['captured_at']}  {origin:7s} {v['kind']:6s}{extra}")
+        return 0
     rows = history(args.id, args.document)
     if args.json:
         _print_json(rows)
@@ -154,13 +227,63 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Import a document's history from an Open Terms Archive versions dataset."""
+    import threading
+
+    from watcher_app.backfill.run import BackfillError, Progress, backfill
+
+    db = _open(args)
+    stop = threading.Event()
+    shown = [0.0]
+
+    def progress(p: Progress) -> None:
+        import time
+
+        now = time.monotonic()
+        if args.json or (now - shown[0] < 0.5 and p.phase == "importing"):
+            return
+        shown[0] = now
+        print(p.text(), file=sys.stderr, flush=True)
+
+    try:
+        reports = backfill(db, args.id, document=args.document, dataset=args.dataset,
+                           service=args.service, collection=args.collection,
+                           progress=progress, cancelled=stop.is_set)
+    except BackfillError as exc:
+        raise RefusedError(str(exc)) from None
+    except KeyboardInterrupt:
+        print("interrupted: what was imported stays; run the same command to resume",
+              file=sys.stderr)
+        return 130
+    if args.json:
+        _print_json([r.to_json() for r in reports])
+        return 0
+    for r in reports:
+        span = (f"{r.first_at:%Y-%m-%d} → {r.last_at:%Y-%m-%d}" if r.first_at and r.last_at
+                else "no archived version")
+        print(f"{args.id} / {r.document} ({r.service}): {r.imported} imported — "
+              f"{r.changes} changes, {r.noise} noise, {r.blocked} not the policy; "
+              f"{r.already} already there; archive {span}")
+        if r.live_note:
+            print(f"  {r.live_note}")
+    return 0
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from watcher_app.reports import diff_report
 
     _open(args)
+    color = sys.stdout.isatty() and args.format == "text"
     output = diff_report(args.id, args.type, args.from_version, args.to_version, args.format,
-                         color=sys.stdout.isatty())
-    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+                         color=color)
+    output = output if output.endswith("\n") else output + "\n"
+    if args.format == "json":
+        output = json_text(output)
+    if color and isinstance(sys.stdout, SafeStream):
+        sys.stdout.trusted_write(output)  # the texts were stripped in diff_report
+    else:
+        sys.stdout.write(output)
     return 0
 
 
@@ -174,9 +297,25 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from watcher_app.config import data_dir
     from watcher_app.reports import verify
+    from watcher_app.store.db import DB_FILENAME, DatabaseCorrupt, integrity_report
 
-    db = _open(args)
+    path = data_dir(args.data_dir) / DB_FILENAME
+    try:
+        db = _open(args)
+    except DatabaseCorrupt:
+        found = integrity_report(path)  # read-only: what SQLite itself finds, then the advice
+        for line in found:
+            print(f"integrity check: {line}", file=sys.stderr)
+        raise
+    found = integrity_report(path)
+    if found != ["ok"]:
+        for line in found:
+            print(f"integrity check: {line}", file=sys.stderr)
+        raise DatabaseCorrupt(path, f"SQLite's integrity check found {len(found)} problem(s), "
+                                    "listed above")
+    print("SQLite integrity check: ok")
     problems, counted = verify(db)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -191,7 +330,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from watcher_app.export import export_platform
 
     _open(args)
-    out = export_platform(args.id, Path(args.out), args.document)
+    out = export_platform(args.id, Path(args.out), args.document, force=args.force)
     print(f"exported {args.id} to {out} (check it with: unzip, then sha256sum -c SHA256SUMS)")
     return 0
 
@@ -205,12 +344,33 @@ def cmd_cite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_qt(exc: ImportError) -> bool:
+    """Only a missing PySide6 means "no desktop app in this install"; any other import
+    failure is a bug or a broken install, and must be seen."""
+    name = exc.name or ""
+    return isinstance(exc, ModuleNotFoundError) and (
+        name.split(".")[0] in ("PySide6", "shiboken6"))
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     try:
         from watcher_app.ui.app import run_app
-    except ImportError:
+    except ImportError as exc:
+        if not _missing_qt(exc):
+            raise
+        if args.demo:
+            print("governance-watcher: --demo opens the desktop app, which needs PySide6",
+                  file=sys.stderr)
+            return 1
         build_parser().print_help()
+        print(f"governance-watcher: the desktop app needs PySide6, which is not installed "
+              f"({exc}); the commands above work without it.", file=sys.stderr)
         return 0
+    if args.demo:
+        from watcher_app.demo.site import Pace
+
+        pace = Pace() if args.demo_every is None else Pace.for_edits_every(args.demo_every)
+        return run_app(None, demo=pace)
     return run_app(args.data_dir, minimized=args.minimized)
 
 
@@ -219,6 +379,34 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
+
+
+class RefusedError(Exception):
+    """A request refused or failed with a one-line reason: exit status 1."""
+
+
+def _record_id(text: str) -> int:
+    """A version or document number: what SQLite can hold, so a huge one is "not found"
+    rather than an overflow deep inside."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is not a record number (1 or more)")
+    return value
+
+
+def _delay(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text}: give 0 to 86400 seconds")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,6 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder of the database (default: $GOVERNANCE_WATCHER_HOME or the "
                              "user data folder)")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the desktop app on fictional platforms served by the app "
+                             "itself, with a throw-away data folder: nothing leaves this "
+                             "machine and your own data is not touched")
+    parser.add_argument("--demo-every", type=float, metavar="S",
+                        help="with --demo: seconds between the scheduled policy edits "
+                             "(default 75; checks and confirmations follow the pace)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
@@ -240,58 +435,119 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("catalog", cmd_catalog, "list the bundled platforms and their documents").add_argument(
-        "--json", action="store_true")
+    p = add("catalog", cmd_catalog, "list the catalogue (bundled platforms and services synced "
+                                    "from Open Terms Archive), or update it with --update")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--update", action="store_true",
+                   help="download Open Terms Archive's declaration archives (the ota_sources "
+                        "setting) and keep the valid declarations in the data folder")
+    p.add_argument("--source", action="append", metavar="URL_OR_ZIP",
+                   help="with --update: read this archive URL or local ZIP instead (repeatable)")
     add("watch", cmd_watch, "watch platforms (at most 10)").add_argument("ids", nargs="+",
                                                                          metavar="ID")
     add("unwatch", cmd_unwatch, "stop watching platforms (history is kept)").add_argument(
         "ids", nargs="+", metavar="ID")
     add("watching", cmd_watching, "list watched platforms").add_argument("--json",
                                                                          action="store_true")
-    add("import", cmd_import, "add or replace a platform from an OTA declaration file"
-        ).add_argument("files", nargs="+", metavar="FILE.json")
+    p = add("import", cmd_import, "add a platform from an OTA declaration file (an existing or "
+                                  "bundled id is replaced only with --replace)")
+    p.add_argument("files", nargs="+", metavar="FILE.json")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a platform with the same id (says what changes; history kept)")
     p = add("check", cmd_check, "check every watched document now")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--confirm-delay", type=float, default=60.0, metavar="S",
+    p.add_argument("--confirm-delay", type=_delay, default=60.0, metavar="S",
                    help="seconds before the confirming second fetch of a change (default 60)")
     p = sub.add_parser("check-worker")  # internal: the app's long-lived check process
     p.set_defaults(func=cmd_check_worker)
-    p.add_argument("--confirm-delay", type=float, default=60.0)
+    p.add_argument("--confirm-delay", type=_delay, default=60.0)
     p.add_argument("--parallel", type=int, default=10)
     p = add("history", cmd_history, "versions, changes and checks of a platform")
     p.add_argument("id", metavar="ID")
     p.add_argument("--document", metavar="TYPE")
+    p.add_argument("--versions", action="store_true",
+                   help="every version of the document in time order (needs --document)")
+    p.add_argument("--json", action="store_true")
+    p = add("backfill", cmd_backfill, "import a watched platform's history from an Open Terms "
+                                      "Archive versions dataset")
+    p.add_argument("id", metavar="PLATFORM")
+    p.add_argument("--document", metavar="TYPE", help="one document (default: all of them)")
+    p.add_argument("--dataset", metavar="FILE_OR_URL",
+                   help="the dataset ZIP (default: the latest one OTA published for the "
+                        "platform's collection)")
+    p.add_argument("--service", metavar="OTA_SERVICE_ID",
+                   help="the platform's service id in OTA (default: its known id, else its name)")
+    p.add_argument("--collection", metavar="NAME",
+                   help="the OTA collection whose latest dataset to read (e.g. contrib)")
     p.add_argument("--json", action="store_true")
     p = add("diff", cmd_diff, "what changed between two versions of a document")
     p.add_argument("id", metavar="ID")
     p.add_argument("type", metavar="TYPE")
-    p.add_argument("--from", dest="from_version", type=int, metavar="V")
-    p.add_argument("--to", dest="to_version", type=int, metavar="V")
+    p.add_argument("--from", dest="from_version", type=_record_id, metavar="V")
+    p.add_argument("--to", dest="to_version", type=_record_id, metavar="V")
     p.add_argument("--format", choices=("text", "html", "json"), default="text")
     p = add("show", cmd_show, "print the text of a version")
     p.add_argument("id", metavar="ID")
     p.add_argument("type", metavar="TYPE")
-    p.add_argument("--version", type=int, metavar="V")
-    add("verify", cmd_verify, "re-hash every stored version and snapshot")
+    p.add_argument("--version", type=_record_id, metavar="V")
+    add("verify", cmd_verify, "SQLite's integrity check, then re-hash every stored version and "
+                              "snapshot")
     p = add("export", cmd_export, "a verifiable ZIP of a platform's versions, snapshots, "
                                   "changes (report.html) and timeline")
     p.add_argument("id", metavar="ID")
     p.add_argument("--document", metavar="TYPE")
     p.add_argument("--out", required=True, metavar="FILE.zip")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite an existing file that is not an export of this app")
     p = add("cite", cmd_cite, "a stable citation of a version (platform, document, date, URL, "
                               "SHA-256)")
     p.add_argument("id", metavar="ID")
     p.add_argument("type", metavar="TYPE")
-    p.add_argument("--version", type=int, metavar="V")
+    p.add_argument("--version", type=_record_id, metavar="V")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _text_args(args: argparse.Namespace) -> None:
+    """Bytes in argv that are not UTF-8 arrive as lone surrogates, which SQLite cannot take:
+    in names (not in paths, which keep them for the file system) they become U+FFFD."""
+    for name in ("id", "ids", "type", "document"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, value.encode("utf-8", "replace").decode("utf-8"))
+        elif isinstance(value, list):
+            setattr(args, name, [v.encode("utf-8", "replace").decode("utf-8") for v in value])
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from watcher_app.demo.offline import activate_from_environment
+
+    activate_from_environment()  # a check process of a demo stays on this machine too
     parser = build_parser()
     args = parser.parse_args(argv)
+    _text_args(args)
     func = getattr(args, "func", cmd_app)
+    if args.demo and func is not cmd_app:
+        parser.error("--demo opens the desktop app; run it without a command")
+    if args.demo and args.data_dir:
+        parser.error("--demo uses a throw-away data folder of its own; leave out --data-dir")
+    if args.demo_every is not None and not args.demo:
+        parser.error("--demo-every only applies to --demo")
+    if args.demo_every is not None and not 5 <= args.demo_every <= 3600:
+        parser.error("--demo-every takes 5 to 3600 seconds")
+    from watcher_app.config import DataDirError
+    from watcher_app.export import ExportRefused
     from watcher_app.reports import NotFound
+    from watcher_app.store.db import StoreError
     from watcher_app.watchlist import WatchError
 
     try:
@@ -300,7 +556,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"governance-watcher: error: {exc}", file=sys.stderr)
         return 2
-    except (WatchError, CatalogError, NotFound) as exc:
+    except (WatchError, CatalogError, NotFound, ExportRefused, StoreError, DataDirError,
+            RefusedError) as exc:
         print(f"governance-watcher: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -308,3 +565,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `governance-watcher catalog | head`: the reader left, fine
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        corrupt = _as_corruption(exc, args)
+        if corrupt is not None:
+            print(f"governance-watcher: {corrupt}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError):  # a path the user gave: unwritable, a file for a folder
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"governance-watcher: cannot use{where}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 1
+        raise
+
+
+def _as_corruption(exc: Exception, args: argparse.Namespace) -> Exception | None:
+    """A damaged database found in the middle of a command (a malformed page, garbled text),
+    as the same message opening it gives; None when the database is sound."""
+    from watcher_app.config import data_dir
+    from watcher_app.store.db import DB_FILENAME, bound_path, diagnose
+
+    try:
+        path = bound_path() or data_dir(args.data_dir) / DB_FILENAME
+    except Exception:  # noqa: BLE001 - no data folder at all: nothing to diagnose
+        return None
+    return diagnose(path, exc)

@@ -17,12 +17,21 @@ DEFAULT_CHECK_INTERVAL_S = 6 * 3600
 MIN_CHECK_INTERVAL_S = 15 * 60
 
 
+class DataDirError(ValueError):
+    """The data folder cannot be used; the message is for the user."""
+
+
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The folder holding the database: --data-dir, then $GOVERNANCE_WATCHER_HOME, then the
-    platform's user data folder (e.g. ~/.local/share/governance-watcher)."""
+    platform's user data folder (e.g. ~/.local/share/governance-watcher). Created owner-only
+    (it holds pages read behind a login)."""
     chosen = override or os.environ.get(HOME_ENV) or platformdirs.user_data_dir(APP_ID, False)
     path = Path(chosen).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "it is a file, not a folder" if path.is_file() else (exc.strerror or str(exc))
+        raise DataDirError(f"cannot use {path} as the data folder: {why}") from None
     return path
 
 

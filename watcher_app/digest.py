@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import peewee
 
-from watcher_app.outcomes import Outcome
-from watcher_app.store.models import Change, Document, Platform
+from watcher_app.outcomes import Origin, Outcome
+from watcher_app.store.models import Change, Document, Platform, Version
 
 SEVERITIES = ("high", "medium", "low")
 UNRATED = "unrated"  # a change whose analysis failed or did not run
@@ -215,7 +215,10 @@ def _watched_changes() -> peewee.ModelSelect:
     return (Change.select(Change, Document, Platform)
             .join(Document, on=(Change.document == Document.id))
             .join(Platform, on=(Document.platform == Platform.id))
-            .where(Platform.watched == True))  # noqa: E712
+            .where((Platform.watched == True)  # noqa: E712
+                   # an imported history is never notified, the digest included
+                   & Change.to_version.in_(Version.select(Version.id)
+                                           .where(Version.origin == Origin.LIVE))))
 
 
 def _iso_date(value: str | None) -> dt.date | None:

@@ -13,10 +13,13 @@ import hashlib
 import html
 import io
 import json
+import os
 import re
+import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from watcher_app import APP_NAME, __version__
 from watcher_app.outcomes import Outcome
@@ -24,6 +27,75 @@ from watcher_app.reports import NotFound, find_document
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
 
 EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt"}
+MANIFEST_LIMIT = 16 * 1024 * 1024  # reading an existing ZIP's manifest to recognise it
+
+
+class ExportRefused(ValueError):
+    """An output path an export must not write to; the message is for the user."""
+
+
+def data_folder() -> Path | None:
+    """The folder of the open database (its data folder), None when none is open."""
+    from watcher_app.store.db import bound_path
+
+    path = bound_path()
+    return path.parent if path is not None else None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def is_our_export(path: Path) -> bool:
+    """A ZIP this app wrote: a manifest.json naming the app, and SHA256SUMS."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            info = archive.getinfo("manifest.json") if "manifest.json" in names else None
+            if info is None or "SHA256SUMS" not in names or info.file_size > MANIFEST_LIMIT:
+                return False
+            manifest = json.loads(archive.read(info))
+    except (OSError, zipfile.BadZipFile, ValueError, KeyError, RuntimeError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("app") == APP_NAME
+
+
+def check_output(out: Path, *, force: bool = False,
+                 ours: Callable[[Path], bool] | None = is_our_export) -> Path:
+    """Refuse an output path inside the data folder (the database, its backups), a folder,
+    or an existing file that is not one of our exports (``ours``), unless ``force``. None for
+    ``ours``: any existing file needs ``force`` (the app's save dialogs ask first)."""
+    out = Path(out).expanduser()
+    folder = data_folder()
+    if folder is not None and _inside(out, folder):
+        raise ExportRefused(f"{out} is inside the data folder {folder}, which holds the "
+                            "database and its backups: choose a file elsewhere.")
+    if out.is_dir():
+        raise ExportRefused(f"{out} is a folder: give the name of the file to write.")
+    if out.exists() and not force and (ours is None or not ours(out)):
+        raise ExportRefused(f"{out} exists and is not an export of {APP_NAME}: choose another "
+                            "name, or add --force to overwrite it.")
+    return out
+
+
+def write_private(out: Path, fill: Callable[[IO[bytes]], object]) -> Path:
+    """Write a file readable by its owner only, aside and renamed into place: an interrupted
+    write never leaves half a file under the name, and nothing is ever written through a link
+    at ``out`` (the rename replaces the link itself)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp: mode 0600
+            fill(fh)
+        os.replace(partial, out)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return out
 
 
 def _slug(text: str) -> str:
@@ -123,7 +195,17 @@ def change_report_html(change: Change) -> str:
     return page.replace("<body>\n", "<body>\n" + header, 1)
 
 
-def export_platform(platform_id: str, out: Path, doc_type: str | None = None) -> Path:
+def save_private(out: Path, data: bytes | str) -> Path:
+    """What the app's save dialogs write (snapshots, reports, timelines, the digest): never
+    inside the data folder, owner-only, atomic. The dialog already asked before overwriting."""
+    out = check_output(out, force=True, ours=None)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return write_private(out, lambda fh: fh.write(raw))
+
+
+def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
+                    force: bool = False) -> Path:
+    out = check_output(out, force=force)
     platform = Platform.get_or_none(id=platform_id)
     if platform is None:
         raise NotFound(f"no platform {platform_id!r} in this database")
@@ -172,11 +254,9 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None) ->
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
                    for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode("utf-8")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    # Written aside and renamed: an interrupted export never leaves a half ZIP under the name.
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    partial.replace(out)
-    return out
+    def fill(fh: IO[bytes]) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+
+    return write_private(out, fill)

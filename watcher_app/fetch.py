@@ -1,13 +1,16 @@
 """HTTP fetch layer: one polite, bounded GET per call, with failures as stable reason codes.
 
 Enforced here, not by callers: http/https only (before any I/O and on every redirect hop);
-bodies streamed and counted raw *and* decompressed, so a huge body or a compression bomb is
-cut off at ``max_bytes``, never held whole; one request at a time per host in the process;
-transient failures retried with backoff, honouring ``Retry-After`` up to a cap."""
+the address each connection really goes to (netguard: link-local and metadata addresses never,
+private ones only when the user's own URL starts there, never after a public hop); credentials
+only to the origin they were entered for; bodies streamed and counted raw *and* decompressed,
+so a huge body or a compression bomb is cut off at ``max_bytes``, never held whole; one request
+at a time per host in the process; transient failures retried with backoff, honouring
+``Retry-After`` up to a cap. Only response headers that carry no secret are returned (and
+so stored): never Set-Cookie or anything token-like."""
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import dataclasses
 import email.utils
@@ -21,10 +24,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import charset_normalizer
+import httpcore
 import httpx
 
 from watcher_app import __version__
+from watcher_app.charset import decode_html  # noqa: F401 - re-exported: fetch.decode_html
+from watcher_app.connect import AddressRefused, GuardedBackend
+from watcher_app.netguard import AddressClass, classify, is_loopback_host
 
 _brotli: Any = None
 with contextlib.suppress(ImportError):
@@ -44,6 +50,15 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _TRANSIENT = frozenset({"timeout", "connect-failed", "connection-reset", "truncated"})
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _CHUNK = 64 * 1024  # decompressed output is produced in slices of at most this size
+# Response headers worth keeping with a snapshot: a whitelist, because the headers that carry
+# secrets (Set-Cookie, tokens, signed URLs, vendor session headers) have no fixed names.
+KEPT_HEADERS = frozenset({
+    "content-type", "content-length", "content-encoding", "content-language",
+    "content-disposition", "date", "last-modified", "etag", "expires", "cache-control", "age",
+    "vary", "retry-after", "server", "x-governance-watcher-rendered-by",
+})
+# Request headers that carry credentials: sent only to the origin they are bound to.
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 # Politeness: one in-flight request per host name for the whole process, whichever Fetcher
 # makes it. Keyed by host name, not port: the port rarely changes who pays for the load.
@@ -63,6 +78,32 @@ class FetchResult:
     elapsed_s: float
     attempts: int
     redirects: tuple[str, ...]
+
+
+def kept_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The whitelisted subset of response headers (names lower-cased)."""
+    return {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+
+
+def origin_of(url: str | httpx.URL) -> str:
+    """scheme://host:port with the default port spelled out: what credentials are bound to."""
+    try:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(str(url).strip())
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return ""
+    if not parsed.host:
+        return ""
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    return f"{parsed.scheme}://{host.lower()}:{port}"
+
+
+class BoundHeaders(dict[str, str]):
+    """Request headers carrying credentials, with the origin they may be sent to."""
+
+    def __init__(self, headers: dict[str, str], origin: str) -> None:
+        super().__init__(headers)
+        self.origin = origin
 
 
 class FetchError(Exception):
@@ -106,6 +147,28 @@ class _Stage:
                     break
         if not (self._br.is_finished() if self._br is not None else self._z.eof):
             raise zlib.error("compressed stream ends early")
+
+
+def _credentials_for(url: httpx.URL, secret: dict[str, str], bound: str) -> dict[str, str]:
+    """The credential headers this hop may carry: none off their origin, and no Basic
+    password in clear text over http unless the host is this machine."""
+    if not secret or origin_of(url) != bound:
+        return {}
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        return {k: v for k, v in secret.items()
+                if not (k.lower() == "authorization" and v.lower().startswith("basic "))}
+    return dict(secret)
+
+
+def _peer_class(response: httpx.Response, classify: Callable[[str], AddressClass]
+                ) -> AddressClass | None:
+    """The class of the address a response came from (None when the stream does not say)."""
+    stream = response.extensions.get("network_stream")
+    try:
+        address = stream.get_extra_info("server_addr") if stream is not None else None
+        return classify(str(address[0])) if address else None
+    except (ValueError, TypeError, IndexError, OSError):
+        return None
 
 
 def _transport_error(exc: httpx.HTTPError, url: str, in_body: bool) -> FetchError:
@@ -195,7 +258,8 @@ class Fetcher:
                  max_redirects: int = 5, max_bytes: int = 15 * 1024 * 1024, retries: int = 2,
                  backoff_s: float = 1.0, max_retry_after_s: float = 120.0,
                  user_agent: str = DEFAULT_USER_AGENT,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+                 sleep: Callable[[float], None] = time.sleep,
+                 network: dict[str, Any] | None = None) -> None:  # fmt: skip
         self._timeout_s, self._connect_timeout_s = timeout_s, connect_timeout_s
         self._max_redirects, self._max_bytes = max_redirects, max_bytes
         self._retries, self._backoff_s, self._sleep = retries, backoff_s, sleep
@@ -203,10 +267,27 @@ class Fetcher:
         headers = {"User-Agent": user_agent, "Accept": _ACCEPT}
         headers |= {"Accept-Encoding": _ACCEPT_ENCODING, "Accept-Language": "en-US,en;q=0.8"}
         timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
-        # Requests go straight to the transport: even when not following, Client.send parses
-        # each Location itself (raising on odd ones) before we could judge it.
-        self._transport = httpx.HTTPTransport()
+        # Requests go straight to a transport: even when not following, Client.send parses
+        # each Location itself (raising on odd ones) before we could judge it. Two pools: a
+        # fetch whose first hop reached a public address continues on the public-only one, so
+        # no pooled connection to a private address can be reused after a public hop.
+        self._classify = (network or {}).get("classify", classify)
+        self._transport = self._guarded(allow_private=True, **(network or {}))
+        self._public = self._guarded(allow_private=False, **(network or {}))
         self._client = httpx.Client(headers=headers, timeout=timeout, transport=self._transport)
+
+    @staticmethod
+    def _guarded(allow_private: bool, **network: Any) -> httpx.HTTPTransport:
+        transport = httpx.HTTPTransport()
+        ssl_context = transport._pool._ssl_context  # noqa: SLF001 - httpx builds it from certifi
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                              keepalive_expiry=5.0)  # httpx's defaults
+        transport._pool = httpcore.ConnectionPool(  # noqa: SLF001 - httpx offers no hook
+            ssl_context=ssl_context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(allow_private=allow_private, **network))
+        return transport
 
     def __enter__(self) -> Fetcher:
         return self
@@ -216,33 +297,44 @@ class Fetcher:
 
     def close(self) -> None:
         self._client.close()
+        self._public.close()
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
               extra_headers: dict[str, str] | None = None) -> FetchResult:  # fmt: skip
-        """GET ``url``, following redirects by hand so every hop is checked like the first."""
+        """GET ``url``, following redirects by hand so every hop is checked like the first.
+
+        Credential headers in ``extra_headers`` go only to the origin they are bound to
+        (``BoundHeaders.origin``; for a plain dict, the origin of ``url``), and Basic
+        credentials never over plain http except to this machine."""
         started = time.monotonic()
         current = _check_url(url)
-        headers = dict(extra_headers or {})
+        given = dict(extra_headers or {})
+        bound = getattr(extra_headers, "origin", None) or origin_of(current)
+        secret = {k: v for k, v in given.items() if k.lower() in CREDENTIAL_HEADERS}
+        base = {k: v for k, v in given.items() if k not in secret}
         conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
-        headers.update({name: value for name, value in conditional.items() if value})
+        base.update({name: value for name, value in conditional.items() if value})
         redirects: list[str] = []
         budget = [0, 0]  # [requests made, retries used], shared by all hops of this fetch
-        while (answer := self._hop(current, headers, budget)).status in _REDIRECT_STATUSES:
+        public_only = False  # set once a hop reached a public address
+        while True:
+            headers = base | _credentials_for(current, secret, bound)
+            answer, peer = self._hop(current, headers, budget, public_only)
+            public_only = public_only or peer != "private"  # unknown counts as public
+            if answer.status not in _REDIRECT_STATUSES:
+                break
             nxt = _redirect_target(current, answer.headers["location"])
             redirects.append(str(current))
             if str(nxt) in redirects:
                 raise FetchError("redirect-loop", f"{current} redirects back to {nxt}")
             if len(redirects) > self._max_redirects:
                 raise FetchError("too-many-redirects", f"{url}: over {self._max_redirects} hops")
-            if (nxt.scheme, nxt.host, nxt.port) != (current.scheme, current.host, current.port):
-                # Credentials meant for one origin must not leak to another.
-                for name in [n for n in headers if n.lower() in ("authorization", "cookie")]:
-                    del headers[name]
             current = nxt
         return dataclasses.replace(answer, elapsed_s=time.monotonic() - started,
                                    attempts=budget[0], redirects=tuple(redirects))  # fmt: skip
 
-    def _hop(self, url: httpx.URL, headers: dict[str, str], budget: list[int]) -> FetchResult:
+    def _hop(self, url: httpx.URL, headers: dict[str, str], budget: list[int],
+             public_only: bool) -> tuple[FetchResult, AddressClass | None]:
         """One URL, retried. The host lock is held through the backoff sleeps on purpose: a
         host that just said "slow down" must not get our other queued requests meanwhile."""
         with _HOST_LOCKS_GUARD:
@@ -251,7 +343,7 @@ class Fetcher:
             while True:
                 budget[0] += 1
                 try:
-                    return self._attempt(url, headers)
+                    return self._attempt(url, headers, public_only)
                 except FetchError as err:
                     if err.reason not in _TRANSIENT and err.status not in _RETRY_STATUSES:
                         raise
@@ -269,23 +361,36 @@ class Fetcher:
                     budget[1] += 1
                     self._sleep(delay)
 
-    def _attempt(self, url: httpx.URL, headers: dict[str, str]) -> FetchResult:
-        """One request. Redirects come back as a bodiless result; fetch() follows them."""
+    def _attempt(self, url: httpx.URL, headers: dict[str, str], public_only: bool
+                 ) -> tuple[FetchResult, AddressClass | None]:
+        """One request, and the class of the address it reached. Redirects come back as a
+        bodiless result; fetch() follows them."""
         # A whole attempt is capped too: a server trickling one byte per second would never
         # trip httpx's per-read timeout.
         deadline = time.monotonic() + self._connect_timeout_s + self._timeout_s
+        transport = self._public if public_only else self._transport
         try:
-            response = self._transport.handle_request(
+            response = transport.handle_request(
                 self._client.build_request("GET", url, headers=headers))  # fmt: skip
+        except AddressRefused as exc:
+            if exc.kind == "forbidden":
+                raise FetchError("forbidden-address", f"refused to fetch {url}: {exc}") from None
+            raise FetchError("private-address", f"refused to fetch {url}: {exc}, reached by "
+                             "a redirect from a public address") from None
         except httpx.HTTPError as exc:
             raise _transport_error(exc, str(url), in_body=False) from None
         except (UnicodeError, ValueError) as exc:  # e.g. non-ASCII header values
             raise FetchError("invalid-url", f"cannot build a request for {url}: {exc}") from None
         try:
             status, found = response.status_code, dict(response.headers.items())
-            empty = FetchResult(str(url), status, found, b"", "", None, status == 304, 0, 0, ())
-            if status == 304 or (status in _REDIRECT_STATUSES and found.get("location")):
-                return empty
+            kept = kept_headers(found)
+            redirect = status in _REDIRECT_STATUSES and bool(found.get("location"))
+            if redirect:
+                kept["location"] = found["location"]
+            empty = FetchResult(str(url), status, kept, b"", "", None, status == 304, 0, 0, ())
+            peer = _peer_class(response, self._classify)
+            if status == 304 or redirect:
+                return empty, peer
             if not 200 <= status < 300:
                 err = FetchError(f"http-{status}", f"{url} answered HTTP {status}", status)
                 if status in (429, 503):
@@ -296,7 +401,7 @@ class Fetcher:
                 body, kind = self._read_body(response, str(url), media, deadline)
             except FetchError as err:  # the server did answer: callers record its status
                 raise FetchError(err.reason, err.detail, status) from None
-            return dataclasses.replace(empty, body=body, content_type=kind, charset=charset)
+            return dataclasses.replace(empty, body=body, content_type=kind, charset=charset), peer
         finally:
             response.close()  # an unread body closes the connection instead of draining it
 
@@ -343,57 +448,3 @@ class Fetcher:
             raise FetchError("empty", f"{url} answered {response.status_code} with no body")
         body = b"".join(chunks)
         return body, kind or _classify(media, body, url)
-
-
-# ---------------------------------------------------------------------------- HTML decoding
-
-_DECLARED_RE = re.compile(
-    rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)"""
-    rb"""|<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:\-]+)""",
-    re.IGNORECASE,
-)
-_BOMS = (  # UTF-32-LE before UTF-16-LE: its BOM starts with the same two bytes
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)  # fmt: skip
-
-
-def _usable_charset(name: str | bytes | None, *, in_document: bool = False) -> str | None:
-    """Canonical codec name for a declared charset, or None when Python cannot use it."""
-    name = (name.decode("ascii", "ignore") if isinstance(name, bytes) else name or "").strip()
-    try:
-        canonical = codecs.lookup(name.strip("\"'").lower()).name if name else ""
-        b"a".decode(canonical)  # rejects bytes-to-bytes codecs such as "base64" or ""
-    except (LookupError, ValueError):
-        return None
-    if canonical in ("iso8859-1", "ascii"):
-        return "cp1252"  # WHATWG: on the web these labels mean windows-1252
-    if in_document and canonical.startswith(("utf-16", "utf-32")):
-        return "utf-8"  # we just read the declaration as ASCII, so it cannot be UTF-16
-    return canonical
-
-
-def decode_html(body: bytes, charset: str | None) -> str:
-    """Decode an HTML/text body: BOM, header charset, in-document declaration (``<meta>`` or
-    ``<?xml?>`` in the first 4 KB), strict UTF-8, charset_normalizer's guess, UTF-8 with
-    replacement. Unknown or invalid labels fall through to the next step; never raises."""
-    for bom, encoding in _BOMS:
-        if body.startswith(bom):  # byte-level proof: overrides any label, as in browsers
-            return body[len(bom) :].decode(encoding, errors="replace")
-    encoding = _usable_charset(charset)
-    for match in [] if encoding else _DECLARED_RE.finditer(body[:4096]):
-        if encoding := _usable_charset(match.group(1) or match.group(2), in_document=True):
-            break
-    if encoding:
-        return body.decode(encoding, errors="replace")
-    with contextlib.suppress(UnicodeDecodeError):
-        return body.decode("utf-8")
-    matches = charset_normalizer.from_bytes(body[:65536])  # a sample keeps big bodies fast
-    if best := matches.best():
-        # Single-byte Western code pages often tie; windows-1252 is by far the likeliest on the
-        # web (and the WHATWG default), so prefer it whenever it scores as well as the winner.
-        score = (round(best.chaos, 2), round(best.coherence, 2))
-        ties = {m.encoding for m in matches if (round(m.chaos, 2), round(m.coherence, 2)) == score}
-        encoding = "cp1252" if "cp1252" in ties else _usable_charset(best.encoding)
-    return body.decode(encoding or "utf-8", errors="replace")

@@ -33,7 +33,7 @@ from watcher_app.check_result import CheckResult
 from watcher_app.compare import compare
 from watcher_app.extract.normalize import text_words
 from watcher_app.fetch import Fetcher
-from watcher_app.outcomes import Code, Outcome, VersionKind
+from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.pending import PendingChange
 from watcher_app.recorder import Recorder, current_version, record_error, result_for, sha256
 from watcher_app.store import lease
@@ -45,6 +45,7 @@ __all__ = ["CheckResult", "Monitor", "PendingChange", "record_error", "sha256"]
 FLAP_HISTORY = 6  # how many earlier versions a flap may return to
 FLAP_WINDOW = dt.timedelta(days=30)  # ... if they were seen this recently
 LEASE_MARGIN_S = 600.0  # a check holds its document's lease this long beyond its confirm delay
+HISTORY = 12  # earlier versions compare may consult (re-dating, flaps up to noise)
 
 
 class Monitor:
@@ -136,20 +137,28 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
+        if current.origin != Origin.LIVE:  # perhaps the first live capture after an import
+            from watcher_app.backfill.live import first_live_capture
+
+            baseline = first_live_capture(rec, doc, cap, started, current)
+            if baseline is not None:
+                return baseline
         if cap.same_raw or sha256("\n".join(cap.lines)) == current.sha256:
             # the very text (or even the very bytes): nothing to compare
             return rec.verified(doc, cap, started, current)
         if cap.key_sha256 == current.key_sha256:
             # the same words (the key's hash says so without comparing them one by one)
             return self._same_words(doc, cap, started, current)
-        verdict = compare(current.text.split("\n"), cap.lines)
+        verdict = compare(current.text.split("\n"), cap.lines,
+                          history=lambda: self._history(doc))
         if verdict.kind == "same":  # a key stored by an older normaliser
             return self._same_words(doc, cap, started, current)
         flap = self._flap_target(doc, current, cap)
         if flap is not None:
             return rec.flap(doc, cap, started, current, flap)
-        if verdict.kind == "truncated":
-            cap.problem = Problem(Outcome.BLOCKED, verdict.reason, Code.TRUNCATED)
+        if verdict.kind in ("truncated", "blocked"):
+            code = Code.TRUNCATED if verdict.kind == "truncated" else Code.NOT_THE_POLICY
+            cap.problem = Problem(Outcome.BLOCKED, verdict.reason, code)
             return rec.failure(doc, cap, started)
         if verdict.kind == "noise":
             return rec.version(doc, cap, started, current, VersionKind.NOISE, Code.NOISE,
@@ -200,6 +209,14 @@ class Monitor:
         analysis = _analyze(current.text, "\n".join(second.lines)) if self.analyze else None
         return rec.version(doc, second, started, current, VersionKind.CHANGE,
                            Code.CONFIRMED_CHANGE, reason, analysis)
+
+    def _history(self, doc: Document) -> list[list[str]]:
+        """Earlier versions' lines, newest first: compare asks for them only when a re-dated
+        text or a possible flap needs them."""
+        rows = (Version.select(Version.id, Version.text_chunks)
+                .where((Version.document == doc) & (Version.current == False))  # noqa: E712
+                .order_by(Version.first_seen.desc()).limit(HISTORY))
+        return [row.text.split("\n") for row in rows]
 
     def _flap_target(self, doc: Document, current: Version, cap: Capture) -> Version | None:
         """A recent earlier version with exactly these words: the page flaps between variants."""

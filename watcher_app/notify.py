@@ -18,22 +18,20 @@ from collections.abc import Callable
 from typing import Protocol
 
 import peewee
-from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
 
 from watcher_app import APP_ID, APP_NAME
 from watcher_app.check_result import CheckResult
-from watcher_app.outcomes import Outcome
+from watcher_app.outcomes import Origin, Outcome
 from watcher_app.settings import load_settings
-from watcher_app.store.models import Alert, Change, Check, Document, Platform, utcnow
+from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version, utcnow
 from watcher_app.watchlist import active_documents
 
 log = logging.getLogger(__name__)
 
-NOTIFICATIONS = DBusAddress("/org/freedesktop/Notifications",
-                            bus_name="org.freedesktop.Notifications",
-                            interface="org.freedesktop.Notifications")
+# jeepney (D-Bus) exists on Linux only, and only as keyring's dependency there: it is imported
+# by the D-Bus notifier when it runs, never with this module (Windows and macOS have none).
+NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 URGENCY_LEVELS = {"low": 0, "normal": 1, "critical": 2}  # the spec's byte values
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 THRESHOLD_RANK = {"all": 0, "medium": 1, "high": 2}
@@ -65,18 +63,24 @@ class DBusNotifier:
 
     def available(self) -> bool:
         try:
+            from jeepney import DBusAddress, MessageType, new_method_call
+            from jeepney.bus_messages import message_bus
+            from jeepney.io.blocking import open_dbus_connection
+
+            notifications = DBusAddress(NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME,
+                                        interface=NOTIFICATIONS_NAME)
             with open_dbus_connection(self.bus) as conn:
-                owned = conn.send_and_get_reply(message_bus.NameHasOwner(NOTIFICATIONS.bus_name),
+                owned = conn.send_and_get_reply(message_bus.NameHasOwner(NOTIFICATIONS_NAME),
                                                 timeout=self.timeout_s).body[0]
                 if not owned:
                     # a daemon started on demand (D-Bus activation) has no owner until called
                     names = conn.send_and_get_reply(message_bus.ListActivatableNames(),
                                                     timeout=self.timeout_s).body[0]
-                    if NOTIFICATIONS.bus_name not in names:
+                    if NOTIFICATIONS_NAME not in names:
                         self.problem = "no notification service on the session bus"
                         return False
                 reply = conn.send_and_get_reply(
-                    new_method_call(NOTIFICATIONS, "GetServerInformation"), timeout=self.timeout_s)
+                    new_method_call(notifications, "GetServerInformation"), timeout=self.timeout_s)
         except Exception as exc:  # noqa: BLE001 - no bus, no address, timeout: all "unavailable"
             self.problem = f"no session bus ({type(exc).__name__}: {exc})"
             return False
@@ -90,14 +94,19 @@ class DBusNotifier:
         hints = {"urgency": ("y", URGENCY_LEVELS.get(urgency, 1)),
                  "desktop-entry": ("s", APP_ID)}
         try:
+            from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
+            from jeepney.io.blocking import open_dbus_connection
+
+            notifications = DBusAddress(NOTIFICATIONS_PATH, bus_name=NOTIFICATIONS_NAME,
+                                        interface=NOTIFICATIONS_NAME)
             with open_dbus_connection(self.bus) as conn:
                 caps = conn.send_and_get_reply(
-                    new_method_call(NOTIFICATIONS, "GetCapabilities"), timeout=self.timeout_s)
+                    new_method_call(notifications, "GetCapabilities"), timeout=self.timeout_s)
                 if caps.header.message_type == MessageType.method_return and \
                         "body-markup" in caps.body[0]:
                     body = html.escape(body, quote=False)  # "<" in a policy text is not markup
                 reply = conn.send_and_get_reply(new_method_call(
-                    NOTIFICATIONS, "Notify", "susssasa{sv}i",
+                    notifications, "Notify", "susssasa{sv}i",
                     (APP_NAME, 0, APP_ID, title, body, [], hints, self.expire_ms)),
                     timeout=self.timeout_s)
         except Exception as exc:  # noqa: BLE001 - any failure means "not shown"
@@ -327,10 +336,12 @@ class AlertCenter:
         """Changes whose effective date is reached and not yet reminded of."""
         reminded = Alert.select(Alert.change).where(
             (Alert.kind == "reminder") & Alert.change.is_null(False))
+        live = Version.select(Version.id).where(Version.origin == Origin.LIVE)
         return list(Change.select().where(
             Change.effective_date.is_null(False) & (Change.effective_date <= today.isoformat())
             & (peewee.fn.date(Change.detected_at) < Change.effective_date)
-            & Change.id.not_in(reminded)))
+            & Change.id.not_in(reminded)
+            & Change.to_version.in_(live)))  # an imported history is never notified
 
     # --- delivery ---------------------------------------------------------------------------
 

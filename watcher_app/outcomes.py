@@ -78,6 +78,13 @@ class VersionKind(StrEnum):
         return self in (VersionKind.FIRST, VersionKind.CHANGE)
 
 
+class Origin(StrEnum):
+    """Where a version's text came from (the `version.origin` column)."""
+
+    LIVE = "live"  # the app's own capture
+    OPEN_TERMS_ARCHIVE = "open-terms-archive"  # imported from an OTA versions dataset
+
+
 class Code(StrEnum):
     """Detail codes that the app branches on. Fetch errors keep their own short codes
     (`timeout`, `http-503`, `too-large`…, see fetch.FetchError.reason), stored as they are."""
@@ -93,6 +100,10 @@ class Code(StrEnum):
     FALLBACK_SELECTOR = "fallback-selector"
     EXTRACTOR_UPGRADE = "extractor-upgrade"
     DECLARATION_UPGRADE = "declaration-upgrade"
+    # the first live capture after a history import, compared with the archive's latest record
+    # (recorded as the app's first own version, never alerted)
+    ARCHIVE_MATCH = "matches-archive"
+    ARCHIVE_DIFFERS = "differs-from-archive"
     # blocked
     CHALLENGE = "bot-challenge"
     CAPTCHA = "captcha"
@@ -102,6 +113,7 @@ class Code(StrEnum):
     SERVER_ERROR_PAGE = "server-error-page"
     APP_SHELL = "app-shell"
     LOGIN_WALL = "login-wall"
+    REGION_WALL = "region-wall"  # "not available in your country"
     LOGIN_REDIRECT = "login-redirect"
     SELECTOR_MISS = "selector-miss"
     NO_TEXT_LAYER = "no-text-layer"
@@ -120,5 +132,5 @@ class Code(StrEnum):
 # Blocked verdicts that a real browser cannot turn into the policy: the renderer is not tried.
 BROWSER_CANNOT_HELP: frozenset[str] = frozenset({
     Code.LOGIN_REDIRECT, Code.LOGIN_WALL, Code.SOFT_404, Code.SERVER_ERROR_PAGE,
-    Code.NO_TEXT_LAYER,
+    Code.NO_TEXT_LAYER, Code.REGION_WALL,
 })

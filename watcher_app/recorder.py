@@ -15,16 +15,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import peewee
 
 from watcher_app import extract
 from watcher_app.check_result import CheckResult
-from watcher_app.outcomes import Code, Outcome, VersionKind
+from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.store import lease
-from watcher_app.store.models import Change, Check, Document, Snapshot, Version, utcnow
+from watcher_app.store.models import (
+    Change,
+    Check,
+    Document,
+    Setting,
+    Snapshot,
+    Version,
+    utcnow,
+)
 from watcher_app.store.versions import version_number
 
 if TYPE_CHECKING:
@@ -279,6 +287,89 @@ class Recorder:
                     first_seen=started, last_verified=current.last_verified, current=True)
             self._check_row(doc, started, Outcome.UPGRADE, code, reason, cap, version)
         return result_for(doc, Outcome.UPGRADE, code, reason, version)
+
+
+    # --- an imported history (Open Terms Archive) -------------------------------------------
+
+    def import_versions(self, doc: Document, items: list[ImportedVersion],
+                        skipped: dict[str, str] | None = None) -> list[Version | None]:
+        """Archived versions of a document, judged by the caller, in one transaction.
+
+        They are history, not news: their changes are stored already read and notified (no
+        alert, no unread badge, no reminder), no check row is written (checks are the app's
+        own polls) and the document's health is untouched. The newest of them becomes the
+        current version only when no version the app holds is newer. A version whose archive
+        path is already stored (another run imported it meanwhile) is not stored twice: None
+        in its place. `skipped`: archive paths judged not to be the policy, remembered so a
+        later run does not download them again."""
+        with self.db.atomic("IMMEDIATE"):
+            paths = [item.provenance["path"] for item in items]
+            stored = {v.provenance["path"] for v in Version.select(Version.provenance).where(
+                (Version.document == doc) & (Version.origin == Origin.OPEN_TERMS_ARCHIVE)
+                & IMPORT_PATH.in_(paths))} if paths else set()
+            out: list[Version | None] = []
+            for item in items:
+                if item.provenance["path"] in stored:
+                    out.append(None)
+                    continue
+                previous = (out[item.previous] if isinstance(item.previous, int)
+                            else item.previous)
+                version = Version.create(
+                    document=doc, text=item.text, sha256=sha256(item.text),
+                    key_sha256=item.key_sha256, links=item.links, snapshots=[],
+                    extractor_version=extract.EXTRACTOR_VERSION, kind=str(item.kind),
+                    first_seen=item.first_seen, last_verified=item.first_seen, current=False,
+                    origin=str(Origin.OPEN_TERMS_ARCHIVE), provenance=item.provenance)
+                if item.kind is VersionKind.CHANGE and previous is not None:
+                    Change.create(document=doc, from_version=previous, to_version=version,
+                                  detected_at=item.first_seen, read=True, notified=True,
+                                  stats=_diff_stats(previous.text, item.text),
+                                  **(item.analysis or {}))
+                out.append(version)
+            self._newest_current(doc, [v for v in out if v is not None])
+            if skipped:
+                key = SKIPPED_KEY.format(document=doc.id)
+                row = Setting.get_or_none(Setting.key == key)
+                merged = {**(row.value if row is not None else {}), **skipped}
+                Setting.insert(key=key, value=merged).on_conflict_replace().execute()
+        return out
+
+    def _newest_current(self, doc: Document, added: list[Version]) -> None:
+        newest = max(added, key=lambda v: v.first_seen, default=None)
+        if newest is None:
+            return
+        current = current_version(doc)
+        if current is not None:
+            # a live version was verified up to its last check; an archived one at its date
+            seen = (current.last_verified if current.origin == Origin.LIVE
+                    else current.first_seen)
+            if newest.first_seen <= seen:
+                return
+            Version.update(current=False).where(Version.id == current.id).execute()
+        Version.update(current=True).where(Version.id == newest.id).execute()
+        newest.current = True
+
+
+# The archive path of an imported version (its provenance's "path"): what makes an import
+# idempotent across runs and releases.
+IMPORT_PATH = peewee.fn.json_extract(Version.provenance, "$.path")
+# Setting row remembering the archive paths of a document that were judged not the policy.
+SKIPPED_KEY = "backfill.skipped.{document}"
+
+
+@dataclass
+class ImportedVersion:
+    """One archived version, judged by the backfill (comparison and analysis done)."""
+
+    text: str
+    key_sha256: str
+    links: list[dict[str, str]]
+    kind: VersionKind
+    first_seen: dt.datetime
+    provenance: dict[str, Any]  # collection, release, path, fetched_at, verdict…
+    # the version it was judged against: a stored one, or an earlier item of the same batch
+    previous: Version | int | None = None
+    analysis: dict[str, Any] | None = None  # for a change: the monitor's analysis fields
 
 
 def _extend_run(doc: Document, code: str, version: Version | None,

@@ -7,7 +7,7 @@ from typing import Any
 
 import peewee
 
-from watcher_app.outcomes import Outcome
+from watcher_app.outcomes import Outcome, VersionKind
 from watcher_app.store.content import ContentError
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
 from watcher_app.store.versions import numbers_of, version_by_number, version_number
@@ -41,19 +41,48 @@ def find_version(platform_id: str, doc_type: str, number: int | None = None) -> 
     if version is None:
         count = Version.select().where(Version.document == doc).count()
         what = (f"version {number} (it has v1–v{count})" if number is not None and count
-                else "any version yet")
+                else "version yet")
         raise NotFound(f"{platform_id} / {doc.type} has no {what}")
     return version
 
 
 def previous_version(version: Version) -> Version | None:
-    """The version the user saw before this one (changes link them; else the one before)."""
+    """The version the user saw before this one (changes link them; else the one before in
+    time: an imported history's rows come after the app's own in id order)."""
     change = Change.get_or_none(Change.to_version == version)
     if change is not None:
         return change.from_version
     return (Version.select().where((Version.document == version.document_id)
-                                   & (Version.id < version.id))
-            .order_by(Version.id.desc()).first())
+                                   & ((Version.first_seen < version.first_seen)
+                                      | ((Version.first_seen == version.first_seen)
+                                         & (Version.id < version.id))))
+            .order_by(Version.first_seen.desc(), Version.id.desc()).first())
+
+
+def version_history(platform_id: str, doc_type: str) -> list[dict[str, Any]]:
+    """Every version of a document in time order, with the app's verdict on it against the
+    version before it (kind: first | change | noise; a technical upgrade counts as noise) and,
+    for a change, its analysis. Imported versions say where they came from (origin)."""
+    doc = find_document(platform_id, doc_type)
+    changes = {c.to_version_id: c for c in Change.select().where(Change.document == doc)}
+    rows = (Version.select(Version.id, Version.first_seen, Version.kind, Version.origin,
+                           Version.sha256)
+            .where(Version.document == doc).order_by(Version.first_seen, Version.id))
+    out = []
+    for number, v in enumerate(rows, start=1):
+        change = changes.get(v.id)
+        kind = v.kind if v.kind in (VersionKind.FIRST, VersionKind.CHANGE) else VersionKind.NOISE
+        out.append({
+            "version": number,
+            "captured_at": v.first_seen.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "origin": v.origin,
+            "kind": str(kind),
+            "severity": change.severity if change else None,
+            "categories": list(change.categories or []) if change else [],
+            "summary": change.summary if change else None,
+            "sha256": v.sha256,
+        })
+    return out
 
 
 def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any]]:
@@ -107,7 +136,11 @@ def diff_report(platform_id: str, doc_type: str, from_number: int | None,
         raise NotFound(f"{platform_id} / {doc_type}: version {n_new} is the first; "
                        "there is nothing to compare it with (use --from)")
     n_old = version_number(old)
-    result = diff_texts(old.text, new.text)
+    from watcher_app.controls import strip_controls
+
+    # Versions stored before extraction dropped control characters may still hold some; a
+    # coloured diff goes to the terminal as it is, so they are taken out here.
+    result = diff_texts(strip_controls(old.text), strip_controls(new.text))
     if fmt == "json":
         import json
 
@@ -116,8 +149,8 @@ def diff_report(platform_id: str, doc_type: str, from_number: int | None,
     if fmt == "html":
         return render_html(result, old_title=f"v{n_old} · {old.first_seen:%Y-%m-%d %H:%M}",
                            new_title=f"v{n_new} · {new.first_seen:%Y-%m-%d %H:%M}")
-    header = (f"{platform_id} / {new.document.type}: v{n_old} ({old.first_seen:%Y-%m-%d}) → "
-              f"v{n_new} ({new.first_seen:%Y-%m-%d})\n")
+    header = (f"{strip_controls(platform_id)} / {new.document.type}: v{n_old} "
+              f"({old.first_seen:%Y-%m-%d}) → v{n_new} ({new.first_seen:%Y-%m-%d})\n")
     return header + render_text(result, color=color)
 
 

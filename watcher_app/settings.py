@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from watcher_app.config import DEFAULT_CHECK_INTERVAL_S, MIN_CHECK_INTERVAL_S
+from watcher_app.loopback import is_loopback_url
+from watcher_app.ota import DEFAULT_SOURCES as DEFAULT_OTA_SOURCES
 from watcher_app.store.models import Document, Setting, database_proxy
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,9 @@ log = logging.getLogger(__name__)
 THRESHOLDS: tuple[str, ...] = ("all", "medium", "high")
 # The scheduler uses at most a quarter of a document's interval of it, whatever is set here.
 MAX_JITTER_S = 3600
+# The minimum interval protects the platforms' servers; a document served from this machine
+# (the demo's built-in site, `--demo`) may be checked far more often.
+LOOPBACK_MIN_CHECK_INTERVAL_S = 5
 
 
 class SettingsError(ValueError):
@@ -40,13 +45,22 @@ class Settings:
     start_minimized: bool = True
     notify_native: bool = True
     tray_hint_shown: bool = False
+    # Catalogue updates from Open Terms Archive: the declaration archives read (earlier wins a
+    # tie), the weekly background update, and when it last ran (ISO UTC; see ota/sync.py)
+    ota_sources: tuple[str, ...] = DEFAULT_OTA_SOURCES
+    ota_weekly_update: bool = True
+    ota_last_attempt_at: str | None = None
+    ota_last_success_at: str | None = None
 
     def interval_for(self, doc: Document) -> int:
         """The check interval of one document: its own (Document.check_interval_s, the one
         home of a per-document interval), else the global setting. Never below the minimum,
-        whatever an old database holds."""
+        whatever an old database holds (a document served from this machine has a lower
+        minimum: it burdens no one)."""
         chosen = doc.check_interval_s or self.check_interval_s
-        return max(int(chosen), MIN_CHECK_INTERVAL_S)
+        local = bool(doc.sources) and all(is_loopback_url(str(s.get("url", "")))
+                                          for s in doc.sources)
+        return max(int(chosen), LOOPBACK_MIN_CHECK_INTERVAL_S if local else MIN_CHECK_INTERVAL_S)
 
     def in_quiet_hours(self, when: dt.datetime) -> bool:
         """Whether local time `when` falls inside the quiet hours (end hour excluded)."""
@@ -70,7 +84,7 @@ def _coerce(name: str, raw: Any) -> Any:
             raise TypeError(f"{name} must be a whole number")
         return int(raw)
     if name in {"paused", "start_at_login", "start_minimized", "notify_native",
-                "tray_hint_shown"}:
+                "tray_hint_shown", "ota_weekly_update"}:
         if not isinstance(raw, bool):
             raise TypeError(f"{name} must be true or false")
         return raw
@@ -86,6 +100,17 @@ def _coerce(name: str, raw: Any) -> Any:
             if isinstance(hour, bool) or not isinstance(hour, int):
                 raise TypeError("quiet hours must be whole hours")
         return (start, end)
+    if name == "ota_sources":
+        if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
+            raise TypeError("ota_sources must be a list of archive URLs")
+        return tuple(v.strip() for v in raw if v.strip())
+    if name in {"ota_last_attempt_at", "ota_last_success_at"}:
+        if raw is None:
+            return None
+        if not isinstance(raw, str):
+            raise TypeError(f"{name} must be a date")
+        dt.datetime.fromisoformat(raw)  # ValueError when it is not one
+        return raw
     raise KeyError(name)
 
 
@@ -93,7 +118,8 @@ def _validate(s: Settings) -> None:
     """Raise SettingsError with a sentence for the user when a value cannot be saved."""
     minimum_min = MIN_CHECK_INTERVAL_S // 60
     for name in ("check_interval_s", "jitter_s", "failure_alert_after", "stale_alert_days",
-                 "quiet_hours", "notify_threshold"):
+                 "quiet_hours", "notify_threshold", "ota_sources", "ota_last_attempt_at",
+                 "ota_last_success_at"):
         try:
             setattr(s, name, _coerce(name, getattr(s, name)))
         except (TypeError, ValueError, KeyError) as exc:
@@ -115,9 +141,16 @@ def _validate(s: Settings) -> None:
     if s.stale_alert_days < 1:
         raise SettingsError("The 'not verified' alert needs at least one day.")
     for name in ("paused", "start_at_login", "start_minimized", "notify_native",
-                 "tray_hint_shown"):
+                 "tray_hint_shown", "ota_weekly_update"):
         if not isinstance(getattr(s, name), bool):
             raise SettingsError(f"Invalid setting: {name} must be true or false.")
+    from watcher_app.ota.archive import DownloadError, check_source_url
+
+    for url in s.ota_sources:
+        try:
+            check_source_url(url)
+        except DownloadError as exc:
+            raise SettingsError(f"Catalogue source refused: {exc}.") from None
 
 
 # --- public -----------------------------------------------------------------------------
@@ -155,6 +188,16 @@ def _repair(s: Settings) -> Settings:
         s.quiet_hours = None
     s.failure_alert_after = max(s.failure_alert_after, 1)
     s.stale_alert_days = max(s.stale_alert_days, 1)
+    from watcher_app.ota.archive import DownloadError, check_source_url
+
+    kept = []
+    for url in s.ota_sources:
+        try:
+            check_source_url(url)
+        except DownloadError:
+            continue
+        kept.append(url)
+    s.ota_sources = tuple(kept)
     return s
 
 

@@ -7,18 +7,26 @@ of the page would see (title, first lines, amount of text), never at byte sizes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from watcher_app import noise
 from watcher_app.extract import Extracted
-from watcher_app.extract.normalize import clean_line, text_words
+from watcher_app.extract.normalize import clean_line, line_words, text_words
 from watcher_app.outcomes import Code, Outcome
 
 MIN_WORDS = 40  # fewer words than a short paragraph: not a policy
 COLLAPSE_RATIO = 0.4  # under 40 % of the last good text: suspicious until confirmed
 SHORT_PAGE_WORDS = 400  # a signature counts anywhere on a page shorter than this
+HEADINGS_SCANNED = 60  # headings this early in the page are read for a signature too
+# A page of links and labels (a hub, a region chooser, a soft 404 with the site's menus):
+# less than this share of its text is sentences, and less than this many characters. The
+# shortest real policy in ../shared/realworld has about 1,600 characters of sentences (67 %).
+PROSE_MIN_SHARE = 0.3
+PROSE_MIN_CHARS = 600
 
 # (reason, pattern): what a reader would recognise. Order matters: the first match names it.
 SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -45,8 +53,10 @@ SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("empty app shell", r"you need to enable javascript to run this app|"
          r"(?:please )?enable javascript|javascript (?:is )?(?:required|disabled)|"
          r"this (?:site|app) requires javascript"),
-        ("login wall", r"^(?:sign in|log in|login)\b(?! to (?:your|the) )|"
-         r"sign in to continue|log in to continue|you must be logged in"),
+        ("not available in this region", r"^[\w .'-]{0,60}\b(?:isn't|is not|not) (?:yet )?"
+         r"available in your (?:country|region|location)\b"),
+        ("login wall", r"(?:sign|log) ?in to (?:continue|view|see|access|read)\b|"
+         r"you must be (?:logged|signed) in|(?:log|sign) ?in (?:or|and) (?:sign|create)"),
     )
 )
 # The code the app branches on for each kind of page above (the label is for people).
@@ -60,8 +70,17 @@ SIGNATURE_CODES: dict[str, Code] = {
     "not found (soft 404)": Code.SOFT_404,
     "server error page": Code.SERVER_ERROR_PAGE,
     "empty app shell": Code.APP_SHELL,
+    "not available in this region": Code.REGION_WALL,
     "login wall": Code.LOGIN_WALL,
 }
+# "Log in" alone is a link or button label that most pages carry in their header: it names a
+# login wall only as the page's title, or when the content itself holds a login form.
+LOGIN_LABEL = re.compile(r"^(?:sign in|log in|login)\b(?! to (?:your|the) )", re.IGNORECASE)
+# Where a password field is not the page's content: chrome, and login dialogs kept hidden
+# until someone clicks "Log in".
+FORM_CHROME = ("nav, header, footer, dialog, [role=dialog], [role=navigation], [role=banner], "
+               "[hidden], [aria-hidden=true], [style*='display:none'], [style*='display: none'], "
+               "[class*=modal], [class*=Modal], [id*=modal]")
 LOGIN_URL = re.compile(r"(?:^|[/.=_-])(?:login|log-in|signin|sign-in|sso|auth|account)s?"
                        r"(?:[/.?_-]|$)", re.IGNORECASE)
 
@@ -75,11 +94,17 @@ class Problem:
     code: str = Code.NOT_THE_POLICY  # for the app: outcomes.Code or a fetch error code
 
 
-def signature_problem(title: str, lines: list[str], *, anywhere: bool) -> Problem | None:
-    """The kind of non-policy page this looks like, from its title and first lines (or from
-    all of a short page's lines)."""
-    candidates = [title] + (lines if anywhere else lines[:4])
-    for text in candidates:
+def signature_problem(title: str, lines: list[str], *, anywhere: bool,
+                      login_form: Callable[[], bool] = lambda: False) -> Problem | None:
+    """The kind of non-policy page this looks like, from its title, first lines and early
+    headings (or from all of a short page's lines). Early headings matter for a soft 404 that
+    carries the site's menus above its "Page not found" heading. `login_form` tells (lazily)
+    whether the content holds a login form, which turns a bare "Log in" line into a login
+    wall."""
+    early = [line for line in lines[4:HEADINGS_SCANNED] if line.startswith("#")
+             and len(line.split()) <= 9]
+    candidates = [title] + (lines if anywhere else lines[:4] + early)
+    for position, text in enumerate(candidates):
         text = text.lstrip("#-| ").strip()
         if not text or (not anywhere and len(text) > 160):
             continue
@@ -87,13 +112,32 @@ def signature_problem(title: str, lines: list[str], *, anywhere: bool) -> Proble
             if pattern.search(text):
                 return Problem(Outcome.BLOCKED, f"{label}: \u201c{text[:120]}\u201d",
                                SIGNATURE_CODES[label])
+        if LOGIN_LABEL.search(text) and (position == 0 or login_form()):
+            return Problem(Outcome.BLOCKED, f"login wall: \u201c{text[:120]}\u201d",
+                           Code.LOGIN_WALL)
     return None
 
 
-def signature_of(title: str, lines: list[str], *, anywhere: bool) -> str | None:
+def signature_of(title: str, lines: list[str], *, anywhere: bool,
+                 login_form: Callable[[], bool] = lambda: False) -> str | None:
     """The reason of `signature_problem`, for callers that only show it."""
-    problem = signature_problem(title, lines, anywhere=anywhere)
+    problem = signature_problem(title, lines, anywhere=anywhere, login_form=login_form)
     return None if problem is None else problem.reason
+
+
+def has_login_form(raw_html: str | None) -> bool:
+    """A password field in the page's content (not in its chrome or a hidden login dialog)."""
+    if not raw_html or "password" not in raw_html.lower():
+        return False
+    tree = LexborHTMLParser(raw_html)
+    chrome = {node.mem_id for node in tree.css(FORM_CHROME)}
+    for field in tree.css("input[type=password]"):
+        parent, inside = field.parent, False
+        while parent is not None and not inside:
+            inside, parent = parent.mem_id in chrome, parent.parent
+        if not inside:
+            return True
+    return False
 
 
 def _page_lines(raw_html: str) -> list[str]:
@@ -131,7 +175,9 @@ def validate_source(
                        Code.LOGIN_REDIRECT)
     if not extracted.selector_matched:
         page = _page_lines(raw_html) if raw_html else []
-        problem = signature_problem(extracted.title, page, anywhere=len(text_words(page)) < 2000)
+        problem = signature_problem(extracted.title, page,
+                                    anywhere=len(text_words(page)) < 2000,
+                                    login_form=lambda: has_login_form(raw_html))
         if problem:
             return problem
         wanted = ", ".join(extracted.unmatched) or "the declared selector"
@@ -141,7 +187,8 @@ def validate_source(
                        Code.SELECTOR_MISS)
     words = text_words(extracted.lines)
     problem = signature_problem(extracted.title, extracted.lines,
-                                anywhere=len(words) < SHORT_PAGE_WORDS)
+                                anywhere=len(words) < SHORT_PAGE_WORDS,
+                                login_form=lambda: has_login_form(raw_html))
     if problem:
         return problem
     if not extracted.lines and raw_html is None:
@@ -150,7 +197,40 @@ def validate_source(
     if len(words) < MIN_WORDS:
         return Problem(Outcome.BLOCKED, f"too little text to be the policy ({len(words)} words)",
                        Code.TOO_LITTLE_TEXT)
+    if raw_html is not None and (reason := not_a_document(extracted.lines)):
+        return Problem(Outcome.BLOCKED, reason, Code.NOT_THE_POLICY)
     return None
+
+
+def not_a_document(lines: list[str]) -> str | None:
+    """A page that holds almost no sentences is not a policy, whatever its size: a hub of
+    links, a region or language chooser, a soft 404 wrapped in the site's menus. (HTML only:
+    a PDF's text layer is cut into short lines.)"""
+    total = prose = 0
+    for line in lines:
+        size = len(line.lstrip("#-| "))
+        total += size
+        if noise.prose(line, tuple(line_words(line))) or _holds_sentences(line):
+            prose += size
+            if prose >= PROSE_MIN_CHARS:
+                return None  # enough sentences: a long policy is not read to the end
+    if total and prose < PROSE_MIN_CHARS and prose < PROSE_MIN_SHARE * total:
+        return (f"not the policy: a page of links and labels with almost no sentences "
+                f"({prose} of {total} characters; a hub, a region chooser or an error page?)")
+    return None
+
+
+# a sentence ending inside a line and the next one starting: a layout table that put a whole
+# policy into one cell still reads as sentences ("… we collect. We use …")
+INNER_SENTENCE = re.compile(r"[a-z\)][.!?] +[A-Z]")
+
+
+def _holds_sentences(line: str) -> bool:
+    """Content a policy is made of beyond single sentences: a paragraph run into one layout
+    cell, or a row of a data table (a list of sub-processors is a table, not a hub of links)."""
+    if line.startswith("|") and line.count("|") >= 3:
+        return True
+    return len(INNER_SENTENCE.findall(line)) >= 3
 
 
 def collapsed(new_words: int, previous_words: int) -> bool:

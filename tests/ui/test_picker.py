@@ -24,7 +24,9 @@ def make_picker(qtbot, db, **kwargs) -> PickerDialog:  # noqa: ANN001
 
 
 def tick(picker: PickerDialog, pid: str) -> None:
-    picker.items[pid].setCheckState(0, Qt.CheckState.Checked)
+    """Through the model, as a click on the check box does."""
+    index = picker.index_of(pid)
+    picker.proxy.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
 
 
 def test_pick_platforms_and_refuse_the_eleventh(qtbot, db) -> None:  # noqa: ANN001
@@ -35,7 +37,7 @@ def test_pick_platforms_and_refuse_the_eleventh(qtbot, db) -> None:  # noqa: ANN
     assert picker.counter.text() == "10 / 10 selected"
     assert picker.message.text() == ""
     tick(picker, ids[10])
-    assert picker.items[ids[10]].checkState(0) == Qt.CheckState.Unchecked
+    assert not picker.is_checked(ids[10])
     assert picker.message.text() == LIMIT_MESSAGE and "at most 10" in LIMIT_MESSAGE
     assert picker.counter.text() == "10 / 10 selected"
     changed: list[bool] = []
@@ -46,7 +48,7 @@ def test_pick_platforms_and_refuse_the_eleventh(qtbot, db) -> None:  # noqa: ANN
     assert watched == ids[:10]
     # unticking one later unwatches it and keeps it in the database
     again = make_picker(qtbot, db)
-    again.items[ids[0]].setCheckState(0, Qt.CheckState.Unchecked)
+    again.set_checked(ids[0], False)
     again.apply()
     assert not Platform.get_by_id(ids[0]).watched
 
@@ -54,11 +56,12 @@ def test_pick_platforms_and_refuse_the_eleventh(qtbot, db) -> None:  # noqa: ANN
 def test_search_filters_platforms_and_document_types(qtbot, db) -> None:  # noqa: ANN001
     picker = make_picker(qtbot, db)
     picker.search.setText("anthropic")
-    visible = [pid for pid, item in picker.items.items() if not item.isHidden()]
-    assert visible == ["anthropic"]
+    assert picker.visible_ids() == ["anthropic"]
     picker.search.setText("law enforcement guidelines")
-    visible = {pid for pid, item in picker.items.items() if not item.isHidden()}
-    assert "anthropic" in visible and len(visible) < len(picker.items)
+    visible = set(picker.visible_ids())
+    assert "anthropic" in visible and len(visible) < len(picker.ids())
+    picker.search.setText("")
+    assert len(picker.visible_ids()) == len(picker.ids())
 
 
 def test_import_declaration(qtbot, db, tmp_path: Path, server: LoopbackServer) -> None:  # noqa: ANN001
@@ -69,7 +72,8 @@ def test_import_declaration(qtbot, db, tmp_path: Path, server: LoopbackServer) -
     picker = make_picker(qtbot, db)
     assert picker.import_file(str(path))
     assert Platform.get_by_id("example-corp").watched
-    assert picker.items["example-corp"].checkState(0) == Qt.CheckState.Checked
+    assert picker.is_checked("example-corp")
+    assert picker.origin_of("example-corp") == "imported"
     bad = tmp_path / "broken.json"
     bad.write_text("{not json")
     assert not picker.import_file(str(bad))

@@ -54,9 +54,9 @@ def test_an_interval_below_fifteen_minutes_is_refused(qtbot, db, data_dir) -> No
 
 
 def test_keyring_status_gates_credentials(qtbot, db, data_dir, monkeypatch) -> None:  # noqa: ANN001
-    from watcher_app import secrets
+    from watcher_app import keyring_store
 
-    monkeypatch.setattr(secrets, "backend_status", lambda: (False, "No password store."))
+    monkeypatch.setattr(keyring_store, "backend_status", lambda: (False, "No password store."))
     dialog = SettingsDialog(data_dir)
     qtbot.addWidget(dialog)
     assert not dialog.cred_value.isEnabled() and not dialog.cred_store.isEnabled()

@@ -9,22 +9,22 @@ negation, which severity.py uses to tell "we sell" from "we do not sell".
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from watcher_app.analysis.sections import SentenceEdit, TextDiff
-
-CATEGORIES: tuple[str, ...] = (
-    "ai-training", "data-collection", "data-sharing", "data-retention", "user-rights",
-    "dispute-resolution", "liability", "content-license", "acceptable-use", "termination",
-    "payments", "changes-to-terms", "minors", "law-enforcement", "security", "editorial",
+from watcher_app.analysis.acts import LEVELS, Finding
+from watcher_app.analysis.params import Params
+from watcher_app.analysis.rules import (
+    Pattern,
+    Rules,
+    in_address,
+    is_negated,
+    is_users_doing,
+    load_rules,
 )
+from watcher_app.analysis.sections import SentenceEdit, TextDiff
 
 # How much a hit counts, by where it sits: a phrase the change adds or removes counts fully; a
 # phrase already in a reworded sentence counts less, and less again when the edit is elsewhere
@@ -56,6 +56,10 @@ EVIDENCE_MAX = 3  # quotes kept per category
 # least EDITORIAL_TOPIC points ("the right to contact our Data Protection Officer").
 LOCAL_EDITS = 3
 EDITORIAL_TOPIC = 1.2
+# An edit the clause reading understood counts FINDING_SCORE for each finding's topic (a full
+# edit) and FOCUS_FACTOR of its other topic words.
+FINDING_SCORE = 4.0
+FOCUS_FACTOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,6 @@ class CategoryHit:
     name: str
     score: float
     evidence: tuple[str, ...]  # the matched phrases, each quoted with a little context
-
-
-@dataclass(frozen=True)
-class Pattern:
-    regex: Folded
-    also: Folded | None  # must also occur in the same sentence
-    weight: float
-    platform: bool = False  # only statements about what the platform does, not user duties
-    unless: Folded | None = None  # a sentence with this is not a match
 
 
 @dataclass(frozen=True)
@@ -83,132 +78,6 @@ class Occurrence:
     start: int
     end: int
     flipped: bool = False  # the old sentence said the same with the opposite polarity
-
-
-@dataclass(frozen=True)
-class Rules:
-    patterns: dict[str, tuple[Pattern, ...]]
-    headings: dict[str, tuple[re.Pattern[str], ...]]
-    negation: re.Pattern[str]
-    clause_break: re.Pattern[str]
-    user_duty: re.Pattern[str]
-    user_subject: re.Pattern[str]
-    window: int
-    severity: dict[str, Any]
-    editorial: dict[str, Any]
-    modifiers: frozenset[str] = frozenset()
-    # one regex per category matching wherever any of its patterns could: a quick "no"
-    any_pattern: dict[str, Folded] = field(default_factory=dict)
-
-
-def _rx(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.IGNORECASE)
-
-
-@lru_cache(maxsize=8192)
-def _fold(text: str) -> str:
-    """Lower case with the same length (so match offsets hold for the original text)."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-class Folded:
-    """A case-insensitive rule regex, run on lower-cased text: about twice as fast as
-    re.IGNORECASE, which matters on 300 KB documents. Match groups come back lower-cased."""
-
-    __slots__ = ("source", "_rx")
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        if re.search(r"\\[A-Z]", source):  # \W, \S ... would change meaning when lowered
-            self._rx = re.compile(source, re.IGNORECASE)
-        else:
-            self._rx = re.compile(source.lower())
-
-    def search(self, text: str) -> re.Match[str] | None:
-        return self._rx.search(_fold(text))
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self._rx.finditer(_fold(text))
-
-
-def make_pattern(spec: dict[str, Any], platform: bool = False) -> Pattern:
-    return Pattern(Folded(spec["re"]), Folded(spec["with"]) if spec.get("with") else None,
-                   float(spec.get("w", 1.0)), bool(spec.get("platform", platform)),
-                   Folded(spec["unless"]) if spec.get("unless") else None)
-
-
-def rules_dir() -> Path:
-    """resources/rules, wherever the resources are installed."""
-    try:
-        from watcher_app.config import resources_dir
-
-        return resources_dir() / "rules"
-    except (ImportError, FileNotFoundError):  # a bare checkout without the catalogue
-        return Path(__file__).resolve().parents[2] / "resources" / "rules"
-
-
-@cache
-def load_rules(folder: Path | None = None) -> Rules:
-    folder = folder or rules_dir()
-
-    def read(name: str) -> dict[str, Any]:
-        return json.loads((folder / name).read_text(encoding="utf-8"))
-
-    cats = read("categories.json")["categories"]
-    unknown = set(cats) - set(CATEGORIES)
-    if unknown:
-        raise ValueError(f"rules name unknown categories: {sorted(unknown)}")
-    neg = read("negation.json")
-    return Rules(
-        patterns={c: tuple(make_pattern(p, spec.get("platform", False)) for p in spec["patterns"])
-                  for c, spec in cats.items()},
-        headings={c: tuple(_rx(h) for h in spec.get("headings", ())) for c, spec in cats.items()},
-        negation=_rx(neg["cues"]),
-        clause_break=_rx(neg["clause_break"]),
-        user_duty=_rx(neg["user_duty"]),
-        user_subject=_rx(neg["user_subject"]),
-        window=int(neg.get("window_words", 8)),
-        severity=read("severity.json"),
-        editorial=read("editorial.json"),
-        modifiers=frozenset(c for c, spec in cats.items() if spec.get("modifier")),
-        any_pattern={c: Folded("|".join(f"(?:{p['re']})" for p in spec["patterns"]))
-                     for c, spec in cats.items()},
-    )
-
-
-# --- occurrences ----------------------------------------------------------------------------
-
-
-def _clause_before(sentence: str, pos: int, rules: Rules) -> str:
-    before = sentence[:pos]
-    breaks = list(rules.clause_break.finditer(before))
-    return before[breaks[-1].end():] if breaks else before
-
-
-def is_negated(sentence: str, pos: int, rules: Rules) -> bool:
-    """Is the phrase at `pos` under a negation cue earlier in its clause?"""
-    words = _clause_before(sentence, pos, rules).split()[-rules.window:]
-    return bool(rules.negation.search(" ".join(words)))
-
-
-def is_users_doing(sentence: str, pos: int, rules: Rules) -> bool:
-    """Is the phrase at `pos` something the user must, may or chooses to do, rather than
-    something the platform does ("you may not sell data obtained from us")?"""
-    # the user's own clause ends at any comma: "If you choose to use X, Meta receives ..."
-    clause = _clause_before(sentence, pos, rules).rsplit(",", 1)[-1]
-    return bool(rules.user_duty.search(sentence[:pos]) or rules.user_subject.search(clause))
-
-
-def in_address(text: str, start: int, end: int) -> bool:
-    """Is text[start:end] part of an e-mail address or a URL ("dpo@example.org" names no data
-    protection officer)?"""
-    a = text.rfind(" ", 0, start) + 1
-    b = text.find(" ", end)
-    token = text[a:] if b < 0 else text[a:b]
-    return "@" in token or "://" in token or token.lower().startswith("www.")
 
 
 _LIST_BREAK = re.compile(r"[,;:]")
@@ -227,13 +96,14 @@ def _near(sentence: str, start: int, end: int, spans: Iterable[tuple[int, int]])
 
 
 def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
-             lead: str = "") -> list[tuple[re.Match, bool]]:
+             lead: str = "", duties: bool = True) -> list[tuple[re.Match, bool]]:
     """Matches in a sentence, each with its negation; `also` may be found anywhere in the
     sentence's paragraph (a table row or list item often names the data in another cell).
-    `lead` introduces the list the sentence is an item of ("You may not:")."""
+    `lead` introduces the list the sentence is an item of ("You may not:"). With `duties`,
+    a platform pattern skips rules for the user ("you may not sell data you obtain")."""
     if not sentence:
         return []
-    if pattern.platform and lead and rules.user_duty.search(lead):
+    if duties and pattern.platform and lead and rules.user_duty.search(lead):
         return []  # an item of a list of things the user must not do
     if pattern.also is not None and not (pattern.also.search(sentence)
                                          or (block and pattern.also.search(block))):
@@ -242,7 +112,7 @@ def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
         return []
     out = []
     for m in pattern.regex.finditer(sentence):
-        if pattern.platform and is_users_doing(sentence, m.start(), rules):
+        if pattern.platform and is_users_doing(sentence, m.start(), rules, duties):
             continue
         if in_address(sentence, m.start(), m.end()):
             continue
@@ -250,15 +120,16 @@ def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
     return out
 
 
-def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules) -> list[Occurrence]:
-    """Where a pattern occurs in one edit, and in which direction."""
+def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules,
+                duties: bool = True) -> list[Occurrence]:
+    """Where a pattern occurs in one edit, and in which direction (`duties`: see _matches)."""
     def occ(direction: str, m: re.Match, neg: bool, sentence: str,
             flipped: bool = False) -> Occurrence:
         return Occurrence(direction, neg, sentence[m.start():m.end()], sentence, m.start(),
                           m.end(), flipped)
 
-    new = _matches(edit.new, edit.new_block, pattern, rules, edit.lead)
-    old = _matches(edit.old, edit.old_block, pattern, rules, edit.lead)
+    new = _matches(edit.new, edit.new_block, pattern, rules, edit.lead, duties)
+    old = _matches(edit.old, edit.old_block, pattern, rules, edit.lead, duties)
     if edit.kind == "added" or edit.variant:
         # a variant is a new sentence modelled on one that stays: all of it is newly stated
         # (what it restates word for word is discounted as restated, see is_novel)
@@ -315,20 +186,32 @@ class Scored:
     hits: tuple[CategoryHit, ...]  # best first
     significance: list[float]  # per edit: the weight of the topic phrases it touches
     peak: dict[str, float]  # per category: its strongest single edit
+    modifiers: frozenset[str] = frozenset()  # categories saying who is affected (minors)
+    # per edit: each category's share of that edit's attention (what `hits` sums)
+    contributions: tuple[dict[str, float], ...] = ()
 
 
 def score_categories(diff: TextDiff, editorial: Sequence[bool],
-                     rules: Rules | None = None) -> Scored:
+                     rules: Rules | None = None,
+                     findings: Sequence[Sequence[Finding]] | None = None) -> Scored:
     """Every category the substantive edits touch, best first, with evidence; and how
-    significant each edit is (the weight of the topic phrases it adds, removes or edits)."""
+    significant each edit is (the weight of the topic phrases it adds, removes or edits).
+
+    `findings` (per edit, from the clause reading) focus an edit on what it does: its
+    findings' topics count as a whole edit each, and the other topic words of that edit,
+    which the reading took as context or as the modality of the act ("unless you opt out"),
+    count FOCUS_FACTOR of their weight."""
     rules = rules or load_rules()
     edits = diff.edits
+    findings = findings or [()] * len(edits)
     scores: dict[str, float] = defaultdict(float)
     evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
     significance: list[float] = []
+    contributions: list[dict[str, float]] = []
     peak: dict[str, float] = {}
     summary = re.compile(rules.editorial["summary_headings"], re.IGNORECASE)
-    for edit, is_editorial in zip(edits, editorial, strict=True):
+    pointer = re.compile(rules.editorial["pointer"], re.IGNORECASE)
+    for edit, is_editorial, found in zip(edits, editorial, findings, strict=True):
         raw: dict[str, float] = {}
         if not is_editorial:
             text = "\n".join((edit.old, edit.new, edit.lead))
@@ -348,22 +231,38 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
                                               f"“{(edit.new or edit.old)[:120]}”"))
                 if total:
                     raw[cat] = min(total, EDIT_CAP)
+            focus = {f.topic for f in found if f.topic in rules.patterns}
+            if focus:
+                for cat in raw:
+                    if cat not in focus and cat not in rules.modifiers:
+                        raw[cat] *= FOCUS_FACTOR
+                for f in found:
+                    if f.topic in rules.patterns:
+                        raw[f.topic] = max(raw.get(f.topic, 0.0), FINDING_SCORE)
+                        evidence[f.topic].append((FINDING_SCORE + f.rank, f.quoted()))
         significance.append(sum(raw.values()))
+        contributions.append({})
         if not raw:
             continue
         # Each edit has one unit of attention (less when its best topic is weak), shared among
         # its topics with the main one favoured: a long sentence listing data types for a
         # training purpose is mostly about training, not a little about everything it names.
         mass = min(1.0, max(raw.values()) / FULL_EDIT)
-        if summary.search(" ".join(edit.path)):
-            mass *= SUMMARY_FACTOR  # a summary restates the terms below it
-        topical = {c: v for c, v in raw.items() if c not in rules.modifiers}
+        if summary.search(" ".join(edit.path)) or pointer.search(edit.new or edit.old) or (
+                edit.block_kind == "heading" and edit.kind == "reworded"):
+            # a summary restates the terms below it; a pointer names a page, and a retitled
+            # section its topic, without changing either
+            mass *= SUMMARY_FACTOR
+        # a finding about who is affected (an age limit) makes that the edit's main topic
+        focus = {f.topic for f in found}
+        topical = {c: v for c, v in raw.items() if c not in rules.modifiers or c in focus}
         section = edit.block_kind == "heading" and edit.kind != "reworded" and mass == 1.0
         norm = sum(v ** SHARPEN for v in topical.values())
         for cat, v in raw.items():
             # a modifier (minors) is scored beside the sentence's topic, not against it
-            share = 1.0 if cat in rules.modifiers else v ** SHARPEN / norm
+            share = v ** SHARPEN / norm if cat in topical else 1.0
             scores[cat] += EDIT_UNIT * mass * share
+            contributions[-1][cat] = EDIT_UNIT * mass * share
             # how strongly one single edit is about this topic (see select_categories)
             peak[cat] = max(peak.get(cat, 0.0), v * mass * min(1.0, 2 * share))
             if section and v >= SECTION_TOPIC:
@@ -381,7 +280,7 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
             if len(seen) == EVIDENCE_MAX:
                 break
         hits.append(CategoryHit(cat, round(value, 2), tuple(seen)))
-    return Scored(tuple(hits), significance, peak)
+    return Scored(tuple(hits), significance, peak, rules.modifiers, tuple(contributions))
 
 
 def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, diff: TextDiff,
@@ -391,7 +290,9 @@ def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, d
     total = direct = 0.0
     for pattern in patterns:
         best: tuple[float, Occurrence] | None = None
-        for o in occurrences(edit, pattern, rules):
+        # a rule for the user about a topic (developers must get consent before sharing
+        # data) is about that topic, though it is no practice of the platform
+        for o in occurrences(edit, pattern, rules, duties=False):
             value = pattern.weight * DIRECTION_FACTOR[o.direction]
             if o.direction in ("added", "removed"):
                 other = diff.old_norm if o.direction == "added" else diff.new_norm
@@ -443,14 +344,27 @@ def editorial_topics(diff: TextDiff, rules: Rules | None = None) -> tuple[Catego
     return tuple(hits[:MAX_CATEGORIES])
 
 
-def select_categories(scored: Scored) -> tuple[str, ...]:
+def select_categories(scored: Scored, params: Params | None = None,
+                      findings: Sequence[Finding] = ()) -> tuple[str, ...]:
     """The categories a change materially touches: strong enough on their own and compared
     with the strongest one (a big rewrite touches every topic a little), or stated outright
-    by one edit (one added arbitration clause matters however long the rest of the change)."""
+    by one edit (one added arbitration clause matters however long the rest of the change),
+    or the topic of a finding of at least `params.finding_level`."""
+    params = params or Params()
     hits = scored.hits
     if not hits:
         return ()
     top = hits[0].score
-    chosen = [h.name for h in hits if h.score >= MIN_SCORE and (
-        h.score >= REL_SCORE * top or scored.peak.get(h.name, 0.0) >= STRONG_EDIT)]
-    return tuple(chosen[:MAX_CATEGORIES])
+    def strong(name: str) -> float:
+        return params.cat_modifier if name in scored.modifiers else params.cat_strong
+
+    chosen = [h.name for h in hits if h.score >= params.cat_min and (
+        h.score >= params.cat_rel * top or scored.peak.get(h.name, 0.0) >= strong(h.name))]
+    chosen = chosen[:params.cat_max]
+    if params.finding_level in LEVELS:
+        floor = LEVELS.index(params.finding_level)
+        named = {h.name for h in hits}
+        for f in sorted(findings, key=lambda f: -f.rank):
+            if f.rank >= floor and f.topic in named and f.topic not in chosen:
+                chosen.append(f.topic)
+    return tuple(chosen)

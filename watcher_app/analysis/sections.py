@@ -1,20 +1,27 @@
-"""Where a change sits and what it is: blocks with heading paths, a paragraph diff, and a
+"""Where a change sits and what it is: blocks with heading paths, a paragraph alignment, and a
 sentence diff (added / removed / reworded / moved) of two normalised texts.
 
 The input is the normalised text of docs/dev/text-format.md (one block per line, `#` headings,
 `- ` list items, `| a | b |` table rows). This module is self-contained on purpose: it does not
 depend on watcher_app.diff, because the analysis needs sentence pairs with their heading paths,
 not a display diff.
+
+Work is bounded: paragraphs are aligned on blocks that occur once on each side (anchors) and
+difflib only runs inside the gaps between anchors; past a time budget the gaps left are taken
+as whole replaced regions (a coarse diff), whose sentences are still read as added/removed.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from functools import lru_cache
+
+from watcher_app.analysis.tokens import TOKEN, sentence_key, shape, split_sentences
 
 # Two sentences (or paragraphs) at least this similar (word-level ratio) are one reworded clause
 # rather than a removal plus an addition.
@@ -27,6 +34,12 @@ _QUERY_WORDS = 10  # a sentence's rarest words that vote for its counterpart
 # added sentences searched for a reworded counterpart.
 _MAX_PAIRING = 40_000
 _MAX_FUZZY = 400
+# A region of at most this many blocks (both sides together) is aligned by difflib directly;
+# a larger one is first cut at its anchors. A gap without anchors up to _MAX_DIFFLIB blocks
+# still gets difflib, a larger one is one replaced region.
+_SMALL_REGION = 3000
+_MAX_DIFFLIB = 6000
+DIFF_BUDGET_S = 2.0  # alignment and sentence pairing; past it the rest of the diff is coarse
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class SentenceEdit:
     # a new sentence modelled on one that is still there (an announced version shown above
     # the current one): analysed as a rewording, reported as an addition
     variant: bool = False
+    region: int = -1  # the changed region (paragraph alignment) an added/removed one sits in
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,8 @@ class TextDiff:
     new_norm: str
     old_sentences: tuple[str, ...] = ()  # every sentence of each text, for document-wide counts
     new_sentences: tuple[str, ...] = ()
+    coarse: bool = False  # the time budget ran out: some regions are whole, unpaired rewrites
+    seconds: float = field(default=0.0, compare=False)  # time the diff took
 
 
 # --- blocks -------------------------------------------------------------------------------
@@ -119,48 +135,6 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
-# --- sentences ----------------------------------------------------------------------------
-
-# A full stop after one of these does not end a sentence.
-_ABBREV = frozenset(
-    "e.g i.e etc inc ltd llc co corp no nos vs mr mrs ms dr st jr sr approx art arts sec para "
-    "u.s u.k e.u fig cf al p pp s.a b.v gmbh ag plc".split()
-)
-# A sentence ends at . ! or ? before a space and a capital, or at a full stop glued to the
-# next sentence by a lost space ("your account.For more details"). The clauses of a list
-# written as one sentence are statements of their own: a semicolon ends one ("...; and those
-# that provide fraud detection services"), and so does a colon or comma before an enumerator
-# ("when: (1) you provide Feedback ..., or (2) ...").
-_SPLIT = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2}\.)(?=[A-Z][a-z])"
-                    r"|;\s+(?=[\"'(\[]?\w)"
-                    r"|[:,]\s+(?=(?:(?:and|or)\s+)?\((?:\d{1,2}|[a-h]|[ivx]{1,4})\)\s)")
-
-
-# Line-break markup shown as text ("Device Information<br>* Cookies", escaped by the page)
-# separates the items of a list written inside one paragraph or table cell.
-_BREAK = re.compile(r"\s*(?:<br\s*/?>\s*)+(?:[*-]\s+)?", re.IGNORECASE)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of one block (headings are one sentence each)."""
-    if "<br" in text or "<BR" in text:
-        return [s for part in _BREAK.split(text) for s in split_sentences(part)]
-    out: list[str] = []
-    start = 0
-    for m in _SPLIT.finditer(text):
-        before = text[start : m.start()].rsplit(" ", 1)[-1].lower().lstrip("(\"'")
-        if before in _ABBREV or (len(before) == 1 and before.isalpha()):
-            continue
-        piece = text[start : m.end()].strip()
-        if piece:
-            out.append(piece)
-        start = m.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
-
-
 HEADER_MAX_WORDS = 8  # a longer first-row cell is data, not a column header
 
 
@@ -182,38 +156,10 @@ def block_sentences(block: Block) -> list[tuple[str, Block]]:
     return out
 
 
-_NON_WORD = re.compile(r"[^\w@.%$€£]+")
-
-
-@lru_cache(maxsize=65536)
-def sentence_key(sentence: str) -> str:
-    """What two sentences must share to count as the same sentence: the words, case-folded
-    (punctuation-only and whitespace-only edits are noise upstream and no rewording here)."""
-    return _NON_WORD.sub(" ", sentence.lower()).strip(" .")
-
-
-_WORD = re.compile(r"\w+(?:['.@-]\w+)*|[^\w\s]")
-
-
-def _tokens(text: str) -> list[str]:
-    return [t.lower() for t in _WORD.findall(text)]
-
-
-_DIGITS = re.compile(r"\d[\d,. ]*\d|\d")
-
-
-@lru_cache(maxsize=32768)
-def _shape(text: str) -> tuple[tuple[str, ...], Counter[str]]:
-    """Tokens with every number as "0", and their counts (cached: a sentence is compared with
-    several candidates)."""
-    tokens = tuple(_tokens(_DIGITS.sub("0", text)))
-    return tokens, Counter(tokens)
-
-
 def similarity(a: str, b: str) -> float:
     """Word-level similarity in [0, 1]; numbers compare equal, so a statistics row with new
     figures (or "90 days" -> "12 months") pairs with its old self as a rewording."""
-    (ta, ca), (tb, cb) = _shape(a), _shape(b)
+    (ta, ca), (tb, cb) = shape(a), shape(b)
     total = len(ta) + len(tb)
     if not ta or not tb or 2 * min(len(ta), len(tb)) / total < REWORD_RATIO:
         return 0.0
@@ -227,8 +173,8 @@ def similarity(a: str, b: str) -> float:
 def word_changes(old: str, new: str) -> tuple[tuple, tuple, tuple, tuple]:
     """(old_spans, new_spans, deleted words, inserted words) of a reworded sentence; a pure
     insertion or deletion leaves an empty span where it happened on the other side."""
-    om = list(_WORD.finditer(old))
-    nm = list(_WORD.finditer(new))
+    om = list(TOKEN.finditer(old))
+    nm = list(TOKEN.finditer(new))
     sm = SequenceMatcher(None, [m.group().lower() for m in om], [m.group().lower() for m in nm],
                          autojunk=False)
     old_spans: list[tuple[int, int]] = []
@@ -265,7 +211,7 @@ class _Index:
         self.texts = texts
         self.postings: dict[str, list[int]] = defaultdict(list)
         for i, text in enumerate(texts):
-            for word in _shape(text)[1]:
+            for word in shape(text)[1]:
                 if len(word) > 2:
                     self.postings[word].append(i)
 
@@ -273,7 +219,7 @@ class _Index:
         """The most similar indexed text (index, ratio); (-1, 0.0) when none shares a word.
         Candidates are voted for by the query's rarest words only, which bounds the work on
         long documents."""
-        words = [w for w in _shape(text)[1] if len(w) > 2 and w in self.postings]
+        words = [w for w in shape(text)[1] if len(w) > 2 and w in self.postings]
         words.sort(key=lambda w: len(self.postings[w]))
         votes: Counter[int] = Counter()
         for word in words[:_QUERY_WORDS]:
@@ -293,23 +239,155 @@ class _Index:
 
 # --- the diff ---------------------------------------------------------------------------------
 
+Opcode = tuple[str, int, int, int, int]
+
 
 def _norm_text(blocks: Iterable[Block]) -> str:
     return " ".join(" ".join(b.text.lower().split()) for b in blocks)
 
 
-def diff_texts(old_text: str, new_text: str) -> TextDiff:
-    """Paragraph diff (difflib on blocks), then a sentence diff of the changed regions."""
+class _Deadline:
+    def __init__(self, budget_s: float | None) -> None:
+        self.end = None if budget_s is None else time.perf_counter() + budget_s
+        self.hit = False
+
+    def passed(self) -> bool:
+        if self.end is not None and not self.hit and time.perf_counter() > self.end:
+            self.hit = True
+        return self.hit
+
+
+def align(a: Sequence[Hashable], b: Sequence[Hashable],
+          deadline: _Deadline | None = None) -> list[Opcode]:
+    """difflib-style opcodes aligning two sequences of blocks, in time about linear in their
+    length: common ends are trimmed, then large regions are cut at anchors (items occurring
+    once on each side, in increasing order on both), and difflib aligns what is between.
+    Once `deadline` has passed, a region left is reported as one replacement."""
+    deadline = deadline or _Deadline(None)
+    raw: list[Opcode] = []
+    lo = 0
+    while lo < min(len(a), len(b)) and a[lo] == b[lo]:
+        lo += 1
+    ha, hb = len(a), len(b)
+    while ha > lo and hb > lo and a[ha - 1] == b[hb - 1]:
+        ha, hb = ha - 1, hb - 1
+    if lo:
+        raw.append(("equal", 0, lo, 0, lo))
+    _align_region(a, b, lo, ha, lo, hb, deadline, raw)
+    if ha < len(a):
+        raw.append(("equal", ha, len(a), hb, len(b)))
+    return _merge(raw)
+
+
+def _align_region(a: Sequence[Hashable], b: Sequence[Hashable], a0: int, a1: int, b0: int,
+                  b1: int, deadline: _Deadline, out: list[Opcode]) -> None:
+    if a0 == a1 and b0 == b1:
+        return
+    if a0 == a1 or b0 == b1 or deadline.passed():
+        out.append(("insert" if a0 == a1 else "delete" if b0 == b1 else "replace",
+                    a0, a1, b0, b1))
+        return
+    if (a1 - a0) + (b1 - b0) <= _SMALL_REGION:
+        _difflib(a, b, a0, a1, b0, b1, out)
+        return
+    anchors = _anchors(a, b, a0, a1, b0, b1)
+    if not anchors:
+        if (a1 - a0) + (b1 - b0) <= _MAX_DIFFLIB:
+            _difflib(a, b, a0, a1, b0, b1, out)
+        else:
+            out.append(("replace", a0, a1, b0, b1))
+        return
+    i, j = a0, b0
+    for ai, bj in anchors:
+        if ai < i or bj < j:
+            continue  # inside the equal run grown from the previous anchor
+        # grow the anchor backwards and forwards into an equal run
+        s_a, s_b = ai, bj
+        while s_a > i and s_b > j and a[s_a - 1] == b[s_b - 1]:
+            s_a, s_b = s_a - 1, s_b - 1
+        e_a, e_b = ai + 1, bj + 1
+        while e_a < a1 and e_b < b1 and a[e_a] == b[e_b]:
+            e_a, e_b = e_a + 1, e_b + 1
+        _align_region(a, b, i, s_a, j, s_b, deadline, out)
+        out.append(("equal", s_a, e_a, s_b, e_b))
+        i, j = e_a, e_b
+    _align_region(a, b, i, a1, j, b1, deadline, out)
+
+
+def _difflib(a: Sequence[Hashable], b: Sequence[Hashable], a0: int, a1: int, b0: int, b1: int,
+             out: list[Opcode]) -> None:
+    sm = SequenceMatcher(None, a[a0:a1], b[b0:b1], autojunk=False)
+    out.extend((tag, a0 + i1, a0 + i2, b0 + j1, b0 + j2)
+               for tag, i1, i2, j1, j2 in sm.get_opcodes())
+
+
+def _anchors(a: Sequence[Hashable], b: Sequence[Hashable], a0: int, a1: int, b0: int,
+             b1: int) -> list[tuple[int, int]]:
+    """Items unique on both sides of the region, as (i, j) pairs increasing on both sides
+    (the longest such chain: patience diff's anchors)."""
+    count_a: Counter[Hashable] = Counter(a[a0:a1])
+    count_b: Counter[Hashable] = Counter(b[b0:b1])
+    where_b = {b[j]: j for j in range(b0, b1) if count_b[b[j]] == 1}
+    pairs = [(i, where_b[a[i]]) for i in range(a0, a1)
+             if count_a[a[i]] == 1 and a[i] in where_b]
+    # longest increasing subsequence of the j's (pairs are already in i order)
+    tails: list[int] = []  # tails[k] = smallest j ending an increasing chain of length k+1
+    tail_at: list[int] = []  # index into pairs of that chain's end
+    back: list[int] = [-1] * len(pairs)
+    for n, (_, j) in enumerate(pairs):
+        k = bisect_left(tails, j)
+        if k == len(tails):
+            tails.append(j)
+            tail_at.append(n)
+        else:
+            tails[k] = j
+            tail_at[k] = n
+        back[n] = tail_at[k - 1] if k else -1
+    chain: list[tuple[int, int]] = []
+    n = tail_at[-1] if tail_at else -1
+    while n >= 0:
+        chain.append(pairs[n])
+        n = back[n]
+    return chain[::-1]
+
+
+def _merge(ops: list[Opcode]) -> list[Opcode]:
+    """Adjacent equal runs into one, adjacent changes into one replacement (as difflib
+    reports them), empty ones dropped."""
+    out: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in ops:
+        if i1 == i2 and j1 == j2:
+            continue
+        if out:
+            ptag, pi1, _, pj1, _ = out[-1]
+            if tag == "equal" and ptag == "equal":
+                out[-1] = ("equal", pi1, i2, pj1, j2)
+                continue
+            if tag != "equal" and ptag != "equal":
+                out[-1] = ("replace" if (pi1 < i2 and pj1 < j2) else
+                           "delete" if pi1 < i2 else "insert", pi1, i2, pj1, j2)
+                continue
+        out.append((tag, i1, i2, j1, j2))
+    return out
+
+
+def diff_sentences(old_text: str, new_text: str, *,
+                   budget_s: float | None = DIFF_BUDGET_S) -> TextDiff:
+    """Paragraph alignment, then a sentence diff of the changed regions: which sentences were
+    added, removed or reworded (a reworded one keeps both versions and the spans that
+    changed), under which headings. Past `budget_s` seconds the diff turns coarse."""
+    started = time.perf_counter()
+    deadline = _Deadline(budget_s)
     old_blocks, new_blocks = parse_blocks(old_text), parse_blocks(new_text)
     # each block is split once (the lists are reused below)
     old_split = [block_sentences(b) for b in old_blocks]
     new_split = [block_sentences(b) for b in new_blocks]
-    sm = SequenceMatcher(None, [(b.kind, b.text) for b in old_blocks],
-                         [(b.kind, b.text) for b in new_blocks], autojunk=False)
+    opcodes = align([(b.kind, b.text) for b in old_blocks],
+                    [(b.kind, b.text) for b in new_blocks], deadline)
     counts: dict[tuple[str, ...], list[int]] = {}
     old_sents: list[tuple[str, Block, int]] = []  # (sentence, its block, region)
     new_sents: list[tuple[str, Block, int]] = []
-    for region, (tag, i1, i2, j1, j2) in enumerate(sm.get_opcodes()):
+    for region, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
             continue
         _count_paragraphs(old_blocks[i1:i2], new_blocks[j1:j2], counts)
@@ -326,22 +404,25 @@ def diff_texts(old_text: str, new_text: str) -> TextDiff:
                 if sentence_key(s) in old_all and (sentence_key(s), r) not in region_old_keys)
     # Sentences genuinely new to / gone from the document: the rest of a changed paragraph is
     # context, and a sentence found elsewhere was moved or copied, not written.
-    added = _dedupe([(s, b) for s, b, _ in new_sents if sentence_key(s) not in old_all])
-    removed = _dedupe([(s, b) for s, b, _ in old_sents if sentence_key(s) not in new_all])
-    edits = _pair_sentences(added, removed, old_pairs, new_all)
+    added = _dedupe([(s, b, r) for s, b, r in new_sents if sentence_key(s) not in old_all])
+    removed = _dedupe([(s, b, r) for s, b, r in old_sents if sentence_key(s) not in new_all])
+    edits = _pair_sentences(added, removed, old_pairs, new_all, deadline)
     sections = tuple(SectionChange(path, *c) for path, c in counts.items())
     return TextDiff(sections, tuple(edits), moved, _norm_text(old_blocks), _norm_text(new_blocks),
-                    old_list, new_list)
+                    old_list, new_list, deadline.hit, time.perf_counter() - started)
 
 
-def _dedupe(items: list[tuple[str, Block]]) -> list[tuple[str, Block]]:
+Located = tuple[str, Block, int]  # a sentence, its block, its changed region
+
+
+def _dedupe(items: list[Located]) -> list[Located]:
     seen: set[str] = set()
     out = []
-    for s, p in items:
-        k = sentence_key(s)
+    for item in items:
+        k = sentence_key(item[0])
         if k and k not in seen:
             seen.add(k)
-            out.append((s, p))
+            out.append(item)
     return out
 
 
@@ -377,29 +458,31 @@ def _count_paragraphs(olds: Sequence[Block], news: Sequence[Block],
         bump(olds[i].path, 1)
 
 
-def _pair_sentences(added: list[tuple[str, Block]], removed: list[tuple[str, Block]],
-                    old_all: Sequence[tuple[str, Block]], new_keys: set[str]) -> list[SentenceEdit]:
+def _pair_sentences(added: list[Located], removed: list[Located],
+                    old_all: Sequence[tuple[str, Block]], new_keys: set[str],
+                    deadline: _Deadline | None = None) -> list[SentenceEdit]:
     """Turn added/removed sentences into edits, pairing near-identical ones as rewordings.
 
     An added sentence is first paired with a removed one; failing that, with any sentence of
     the old text (an announced version published above the current one rewords clauses that
     still stand below it)."""
+    deadline = deadline or _Deadline(None)
     budget = _MAX_FUZZY if len(added) <= _MAX_FUZZY * 3 else 0  # none for wholesale rewrites
     # the removed sentences a counterpart is sought among
     cap = min(len(removed), _MAX_FUZZY * 4) if budget else 0
-    removed_index = _Index([s for s, _ in removed[:cap]])
+    removed_index = _Index([s for s, _, _ in removed[:cap]])
     free = set(range(cap))
     old_index: _Index | None = None
     edits: list[SentenceEdit] = []
-    for n, (sentence, block) in enumerate(added):
-        if n >= budget:  # a wholesale rewrite: the rest is simply new
+    for n, (sentence, block, region) in enumerate(added):
+        if n >= budget or deadline.passed():  # a wholesale rewrite: the rest is simply new
             edits.append(SentenceEdit("added", "", sentence, block.path, new_block=block.text,
-                                      block_kind=block.kind, lead=block.lead))
+                                      block_kind=block.kind, lead=block.lead, region=region))
             continue
         i, r = removed_index.best(sentence, free) if free else (-1, 0.0)
         if i >= 0 and r >= REWORD_RATIO:
             free.discard(i)
-            edits.append(_reworded(removed[i], (sentence, block)))
+            edits.append(_reworded(removed[i][:2], (sentence, block)))
             continue
         if len(added) > _MAX_FUZZY:  # a rewrite, not an announced copy of the old text
             j, r = -1, 0.0
@@ -412,10 +495,10 @@ def _pair_sentences(added: list[tuple[str, Block]], removed: list[tuple[str, Blo
             edits.append(_reworded(old_all[j], (sentence, block), still_there))
         else:
             edits.append(SentenceEdit("added", "", sentence, block.path, new_block=block.text,
-                                      block_kind=block.kind, lead=block.lead))
+                                      block_kind=block.kind, lead=block.lead, region=region))
     edits += [SentenceEdit("removed", removed[i][0], "", removed[i][1].path,
                            old_block=removed[i][1].text, block_kind=removed[i][1].kind,
-                           lead=removed[i][1].lead)
+                           lead=removed[i][1].lead, region=removed[i][2])
               for i in range(len(removed)) if i in free or i >= cap]
     return edits
 

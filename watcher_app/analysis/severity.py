@@ -1,10 +1,11 @@
-"""Severity of a change (low / medium / high) and the rule that decided it.
+"""Severity of a change (low / medium / high) from its findings, and the reason in words.
 
-High: a trigger from resources/rules/severity.json fired in its direction (adds a class-action
-waiver, removes a promise not to sell, removes an opt-out, ...) on a phrase that is new to the
-document. Low: every edit is editorial (dates, names, contact details, pointers), or the change
-is a small clarification that fires no trigger. Medium: everything else. The most consequential
-element decides.
+Findings come from the clause reading (clauses.py: a reworded clause whose act, figure or list
+moved) and from the statement triggers of resources/rules/severity.json (a sentence that adds a
+class-action waiver, removes a promise not to sell, ...: fired only on a phrase new to the
+document). The most consequential finding decides, and the reason quotes it. Without any
+finding: low when every edit is editorial (dates, names, contact details, pointers) or the change
+is a small clarification, medium otherwise (anything non-editorial is at least medium).
 """
 
 from __future__ import annotations
@@ -12,22 +13,24 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from watcher_app.analysis.categories import (
+from watcher_app.analysis.acts import LEVELS, Finding, clip, is_limited, lexicon
+from watcher_app.analysis.categories import is_novel, occurrences
+from watcher_app.analysis.params import Params
+from watcher_app.analysis.rules import (
     Folded,
     Pattern,
     Rules,
     in_address,
     is_negated,
-    is_novel,
     is_users_doing,
     load_rules,
     make_pattern,
-    occurrences,
 )
 from watcher_app.analysis.sections import SentenceEdit, TextDiff
+from watcher_app.analysis.tokens import words
 
 # A change whose substantive edits add up to at most this many words, and that fires no
 # trigger, is a clarification (low).
@@ -48,6 +51,7 @@ class Trigger:
     pattern: Pattern
     on: frozenset[str]
     reasons: dict[str, str]  # per direction, when it needs other words ("removes a promise ...")
+    act: str = ""  # the clauses.json act it states (see summary._unread)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Fired:
     trigger: Trigger
     evidence: str  # the sentence it fired on
     direction: str = "added"
+    span: tuple[int, int] = (0, 0)  # the phrase it fired on, in `evidence`
+    path: tuple[str, ...] = ()  # the headings of the sentence
 
     @property
     def reason(self) -> str:
@@ -82,15 +88,11 @@ def _compile_triggers(rules: Rules) -> list[Trigger]:
             reasons = {k.removeprefix("reason_"): v for k, v in spec.items()
                        if k.startswith("reason_")}
             out.append(Trigger(level, spec["id"], spec.get("category", ""), spec["reason"],
-                               pattern, frozenset(spec["on"]), reasons))
+                               pattern, frozenset(spec["on"]), reasons, spec.get("act", "")))
     return out
 
 
 # --- editorial edits ---------------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+(?:['.@/-]\w+)*", text)
 
 
 def is_editorial(edit: SentenceEdit, rules: Rules | None = None) -> bool:
@@ -98,7 +100,7 @@ def is_editorial(edit: SentenceEdit, rules: Rules | None = None) -> bool:
     address, a pointer to a summary, an announcement banner)?"""
     cfg = (rules or load_rules()).editorial
     sentence = edit.new or edit.old
-    n_words = len(_words(sentence))
+    n_words = len(words(sentence))
     for _kind, limit, regex in _editorial_res(cfg):
         if n_words <= limit and regex.search(sentence):
             return True
@@ -113,10 +115,10 @@ def _is_names(sentence: str, n_words: int, cfg: dict[str, Any]) -> bool:
     if n_words > cfg["names_max_words"]:
         return False
     skip = set(cfg["stopwords"])
-    words = _words(sentence)
-    if not all(not w[:1].islower() or w.lower() in skip for w in words):
+    found = words(sentence)
+    if not all(not w[:1].islower() or w.lower() in skip for w in found):
         return False
-    return n_words <= 2 or any(any(c.isdigit() for c in w) or w.lower() in skip for w in words)
+    return n_words <= 2 or any(any(c.isdigit() for c in w) or w.lower() in skip for w in found)
 
 
 _EDITORIAL_KINDS = ("announcement", "boilerplate", "contact", "definition")
@@ -132,8 +134,8 @@ def _editorial_res(cfg: dict[str, Any]) -> list[tuple[str, int, Folded]]:
 
 
 def _is_bare_date(sentence: str, cfg: dict[str, Any]) -> bool:
-    words = [w.lower() for w in _words(sentence)]
-    return bool(words) and all(w in cfg["months"] or _NUMBER.match(w) for w in words)
+    found = [w.lower() for w in words(sentence)]
+    return bool(found) and all(w in cfg["months"] or _NUMBER.match(w) for w in found)
 
 
 def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
@@ -150,14 +152,16 @@ def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
     for side, spans, sentence in (("old", edit.old_spans, edit.old),
                                   ("new", edit.new_spans, edit.new)):
         for start, end in spans:
-            following = _words(sentence[end:end + 30])[:1]
-            preceding = _words(sentence[max(0, start - 30):start])[-1:]
+            following = words(sentence[end:end + 30])[:1]
+            preceding = words(sentence[max(0, start - 30):start])[-1:]
             # "90 days" or "under the age of 14" is a rule, not a date; but figures in a table
             # are statistics
             counted = edit.block_kind != "row" and (
                 bool(following) and following[0].lower() in units
-                or bool(preceding) and preceding[0].lower() in cues)
-            for word in _words(sentence[start:end]):
+                or bool(preceding) and preceding[0].lower() in cues
+                or sentence[max(0, start - 1):start] in ("$", "€", "£")
+                or sentence[end:end + 1] == "%")
+            for word in words(sentence[start:end]):
                 low = word.lower()
                 if low in units:
                     out.append(word)
@@ -195,7 +199,7 @@ def change_size(edits: Sequence[SentenceEdit], editorial: Sequence[bool],
         if edit.kind == "reworded":
             size += len(substantive_tokens(edit, cfg))
         else:
-            size += len(_words(edit.new or edit.old))
+            size += len(words(edit.new or edit.old))
     return size
 
 
@@ -281,32 +285,82 @@ def _fire_one(trigger: Trigger, diff: TextDiff, candidates: Sequence[bool],
                         grows[key] = _grows(trigger, direction, key[1], diff, rules)
                     if not grows[key]:
                         continue
-            return Fired(trigger, o.sentence, direction)
+            return Fired(trigger, o.sentence, direction, (o.start, o.end), edit.path)
     return None
 
 
-def decide(diff: TextDiff, editorial: Sequence[bool], categories: Sequence[str],
-           rules: Rules | None = None, fired: Sequence[Fired] | None = None) -> tuple[str, str]:
-    """(severity, reason in words); `fired` = fire_triggers() if the caller already has it."""
+CONTEXT_WORDS = 4  # words either side of a trigger's phrase in its quote
+
+
+def fired_findings(fired: Sequence[Fired], categories: Sequence[str]) -> list[Finding]:
+    """The statement triggers that fired, as findings quoting their sentence."""
+    out = []
+    for f in fired:
+        words = [m.span() for m in re.finditer(r"\S+", f.evidence)]
+        a, b = f.span
+        first = next((k for k, (s, e) in enumerate(words) if e > a), 0)
+        last = next((k for k, (s, e) in reversed(list(enumerate(words))) if s < b), first)
+        lo = words[max(0, first - CONTEXT_WORDS)][0] if words else a
+        hi = words[min(len(words) - 1, last + CONTEXT_WORDS)][1] if words else b
+        quote = clip(f.evidence, [(lo, hi)], max_words=2 * CONTEXT_WORDS + 4)
+        removed = f.direction.startswith("removed")
+        topic = f.trigger.category or (categories[0] if categories else "")
+        limited = is_limited(f.evidence, f.path)
+        out.append(Finding("statement", topic, f.trigger.level, "worse", f.reason,
+                           quote if removed else "", "" if removed else quote, f.trigger.id,
+                           limited))
+    return out
+
+
+_KIND_ORDER = {"state": 0, "quantity": 0, "licence": 0, "list": 1, "venue": 2, "statement": 3}
+_EFFECT_ORDER = {"worse": 0, "neutral": 1, "better": 2}
+
+
+def by_consequence(findings: Sequence[Finding], categories: Sequence[str] = ()) -> list[Finding]:
+    """Findings, most consequential first: the highest level; at a level, a worsening before a
+    neutral change before an improvement; a clause read old-against-new before a statement;
+    then the main topic first."""
+    rank = {c: k for k, c in enumerate(categories)}
+    return sorted(findings, key=lambda f: (-f.rank, _EFFECT_ORDER[f.effect], _KIND_ORDER[f.kind],
+                                           rank.get(f.topic, len(rank))))
+
+
+def calibrate(findings: Sequence[Finding], params: Params) -> list[Finding]:
+    """Findings with the fitted cap applied: a protection or user control weakened or removed
+    only for some users or places is medium when `params.limited_cap` (a practice allowed or
+    a promise dropped there is not capped: it is what the users concerned get)."""
+    kinds = {a.id: a.kind for a in lexicon().acts}
+    out = []
+    for f in findings:
+        guards = kinds.get(f.act) in ("protection", "control")
+        capped = (f.level == "high" and f.effect == "worse" and params.limited_cap
+                  and f.limited and guards)
+        out.append(replace(f, level="medium") if capped else f)
+    return out
+
+
+def deciding(findings: Sequence[Finding], categories: Sequence[str] = ()) -> Finding | None:
+    ordered = by_consequence(findings, categories)
+    return ordered[0] if ordered else None
+
+
+def decide(diff: TextDiff, editorial: Sequence[bool], findings: Sequence[Finding],
+           categories: Sequence[str], params: Params, rules: Rules | None = None,
+           size: int | None = None) -> tuple[str, str]:
+    """(severity, reason in words); `size` = change_size() when the caller has it."""
     rules = rules or load_rules()
     if not diff.edits:
         return "low", "Low: no wording changed (layout or order only)"
+    top = deciding(findings, categories)
+    if top is not None and top.rank >= LEVELS.index("medium"):
+        level = top.level
+        side = " (in users' favour)" if top.effect == "better" else ""
+        return level, f"{level.capitalize()}: {top.quoted()}{side} ({top.topic})"
     if all(editorial):
         return "low", "Low: editorial change only (dates, names, contact details or pointers)"
-    if fired is None:
-        fired = fire_triggers(diff, editorial, rules)
-    for level in ("high", "medium"):
-        found = [f for f in fired if f.trigger.level == level]
-        if not found:
-            continue
-        # of several rules at the deciding level, name the one about the main topic
-        rank = {c: k for k, c in enumerate(categories)}
-        f = min(found, key=lambda f: rank.get(f.trigger.category, len(rank)))
-        cat = f.trigger.category or (categories[0] if categories else "")
-        where = f" ({cat})" if cat else ""
-        return level, f"{level.capitalize()}: {f.reason}{where}"
-    size = change_size(diff.edits, editorial, rules)
+    if size is None:
+        size = change_size(diff.edits, editorial, rules)
     topics = ", ".join(c for c in categories if c != "editorial")
-    if size <= SMALL_CHANGE_WORDS and editorial.count(False) <= SMALL_CHANGE_EDITS:
+    if size <= params.small_words and editorial.count(False) <= params.small_edits:
         return "low", f"Low: a small clarification ({size} words of substance changed)"
     return "medium", f"Medium: substantive rewording ({size} words) of {topics or 'the text'}"

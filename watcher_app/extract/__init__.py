@@ -13,7 +13,8 @@ from watcher_app.catalog import Selector
 from watcher_app.extract.html import Extracted, extract_html
 from watcher_app.extract.normalize import clean_line, is_placeholder
 
-EXTRACTOR_VERSION = 1
+# 2: accordions are read open; the OTA filters a declaration names are run.
+EXTRACTOR_VERSION = 2
 
 __all__ = ["EXTRACTOR_VERSION", "Extracted", "extract_document", "extract_html"]
 
@@ -44,8 +45,10 @@ def extract_document(
     content_type: str = "text/html",
     charset: str | None = None,
     base_url: str = "",
+    filters: Sequence[str | dict[str, object]] = (),
 ) -> Extracted:
-    """Extract one fetched source. PDFs go through pypdf; everything else is HTML."""
+    """Extract one fetched source. PDFs go through pypdf; everything else is HTML, on which
+    the declaration's OTA `filter` functions that the app knows run first (ota_filters.py)."""
     if content_type == "application/pdf" or (
         isinstance(body, bytes) and body.startswith(b"%PDF-")
     ):
@@ -54,7 +57,7 @@ def extract_document(
         data = body if isinstance(body, bytes) else body.encode("latin-1")
         return Extracted(lines=_pdf_lines(pdf_to_text(data)))
     if isinstance(body, bytes):
-        from watcher_app.fetch import decode_html
+        from watcher_app.charset import decode_html
 
         body = decode_html(body, charset)
-    return extract_html(body, select, remove, base_url)
+    return extract_html(body, select, remove, base_url, filters)

@@ -1,8 +1,11 @@
 """HTML → structured text: the blocks a reader sees, in order (format: docs/dev/text-format.md).
 
-Selection follows Open Terms Archive declarations (`remove` first, then `select`, range
-selectors included); chrome that is never policy text (scripts, forms, navigation, cookie
-banners, hidden elements) is dropped whatever the declaration says.
+Selection follows Open Terms Archive declarations (the named `filter` functions the app runs,
+then `remove`, then `select`, range selectors included); chrome that is never policy text
+(scripts, forms, navigation, cookie banners, hidden elements) is dropped whatever the
+declaration says. Collapsed content is not chrome: the questions and answers of an accordion
+(`<details>`, a button with `aria-controls` and the panel it opens, `hidden="until-found"`) are
+policy text a reader opens with one click, so they are kept however the page hides them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from watcher_app.extract.normalize import (
     is_placeholder,
     normalize_url,
 )
+from watcher_app.extract.ota_filters import apply_filters
 
 # Elements whose content is never policy text.
 DROP_TAGS = (
@@ -39,9 +43,15 @@ DROP_SELECTORS = (
 )
 BLOCK_TAGS = frozenset(
     "p div section article main aside header footer address blockquote pre figure figcaption "
-    "details summary dl dt dd ul ol li table thead tbody tfoot tr caption form fieldset legend "
-    "center hr br h1 h2 h3 h4 h5 h6 body html".split()
+    "details summary button dl dt dd ul ol li table thead tbody tfoot tr caption form fieldset "
+    "legend center hr br h1 h2 h3 h4 h5 h6 body html".split()
 )
+# Where a button with aria-controls is a menu, a tab strip's chrome or a dialog opener, not the
+# question of an accordion: its panel stays hidden (and navigation is dropped anyway).
+NOT_ACCORDION_TAGS = frozenset({"nav", "header", "footer", "dialog", "menu"})
+NOT_ACCORDION_ROLES = frozenset({"navigation", "banner", "menubar", "menu", "dialog",
+                                 "alertdialog", "listbox", "tooltip", "combobox"})
+ACCORDION_MARK = "data-gw-accordion"  # set on kept triggers; never present in fetched pages
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 CELL_TAGS = ("td", "th")
 CF_EMAIL = re.compile(r"^[0-9a-fA-F]{4,}$")
@@ -54,6 +64,7 @@ class Extracted:
     title: str = ""
     selector_matched: bool = True
     unmatched: list[str] = field(default_factory=list)  # selectors that matched nothing
+    filters_skipped: list[str] = field(default_factory=list)  # named filters not run
 
 
 def _decode_cfemail(hexstr: str) -> str:
@@ -198,6 +209,57 @@ def _range_nodes(root: LexborNode, spec: dict[str, str]) -> list[LexborNode]:
     return chosen
 
 
+def _not_accordion(node: LexborNode) -> bool:
+    return node.tag in NOT_ACCORDION_TAGS or node.attributes.get("role") in NOT_ACCORDION_ROLES
+
+
+def _in_chrome(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if _not_accordion(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _reveal(node: LexborNode) -> None:
+    """Undo what a page does to collapse a panel, so the chrome rules no longer drop it."""
+    attrs = node.attrs
+    for name in ("hidden", "aria-hidden", "inert"):
+        if name in attrs:
+            del attrs[name]
+    style = attrs.get("style") or ""
+    if "none" in style or "hidden" in style:
+        attrs["style"] = re.sub(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", "",
+                                style)
+
+
+def _keep_accordions(root: LexborNode) -> None:
+    """Mark accordion questions to keep and reveal their answers (see module docstring).
+
+    A trigger is a button (or role=button / summary) naming its panel in aria-controls, that is
+    not a popup opener and does not sit in navigation, a menu or a dialog; its panel is the
+    element with that id, unless the panel is itself a menu, dialog or navigation."""
+    for trigger in root.css("[aria-controls]"):
+        role = trigger.attributes.get("role")
+        if role == "tab" or (trigger.tag not in ("button", "summary") and role != "button"):
+            continue  # a tab strip shows one panel by design: it is not collapsed content
+        if trigger.attributes.get("aria-haspopup") not in (None, "false") or _in_chrome(trigger):
+            continue
+        for panel_id in (trigger.attributes.get("aria-controls") or "").split():
+            try:
+                panel = root.css_first(f"[id='{panel_id}']")
+            except Exception:  # an id that is not a valid CSS string: not an accordion we know
+                panel = None
+            if panel is None or _not_accordion(panel) or panel.css_first("nav"):
+                continue
+            _reveal(panel)  # a nested accordion's panels are revealed by their own triggers
+            if trigger.tag == "button":
+                trigger.attrs[ACCORDION_MARK] = "1"
+    for node in root.css("[hidden='until-found']"):
+        _reveal(node)  # the browser's own find-in-page accordion: text meant to be found
+
+
 def _matches(root: LexborNode, selector: Selector) -> list[LexborNode]:
     if isinstance(selector, dict):
         return _range_nodes(root, selector)
@@ -212,6 +274,7 @@ def extract_html(
     select: Sequence[Selector] = (),
     remove: Sequence[Selector] = (),
     base_url: str = "",
+    filters: Sequence[str | dict[str, object]] = (),
 ) -> Extracted:
     tree = LexborHTMLParser(html)
     title_node = tree.css_first("title")
@@ -220,6 +283,8 @@ def extract_html(
     if root is None:
         out.selector_matched = not select
         return out
+    if filters:  # OTA runs a declaration's filters on the whole page, before `remove`
+        out.filters_skipped = apply_filters(tree, filters, base_url)
     # Range markers may sit inside dropped chrome: resolve ranges before anything is removed.
     resolved_removals = [n for sel in remove if isinstance(sel, dict) for n in _matches(root, sel)]
     resolved_selects = {i: _matches(root, sel) for i, sel in enumerate(select)
@@ -230,7 +295,10 @@ def extract_html(
         if isinstance(selector, str):
             for node in _matches(root, selector):
                 node.decompose()
-    tree.strip_tags(list(DROP_TAGS))
+    _keep_accordions(root)
+    for node in root.css(f"button:not([{ACCORDION_MARK}])"):
+        node.decompose()
+    tree.strip_tags([tag for tag in DROP_TAGS if tag != "button"])
     for node in root.css(", ".join(DROP_SELECTORS)):
         node.decompose()
     chosen: list[LexborNode] = []

@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-# Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
-# zero-width space, soft hyphen, BOM, bidi marks): invisible to a reader, so never a change.
-INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
-    None,
+# Re-exported: extraction and every output share one definition of what a terminal obeys.
+from watcher_app.controls import (  # noqa: F401
+    BIDI_CONTROLS,
+    CONTROLS,
+    UNSAFE_FOR_TERMINAL,
+    strip_controls,
 )
+
+# Zero-width and formatting characters that pages sprinkle in (U+2060 word joiner, U+200B
+# zero-width space, soft hyphen, BOM, bidi marks, overrides and isolates): invisible to a
+# reader, so never a change, and the bidi ones can make text read backwards.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff\u200e\u200f"
+                              + BIDI_CONTROLS), None)
 SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 TYPOGRAPHIC = str.maketrans(
     {
@@ -52,7 +60,7 @@ def clean_line(text: str) -> str:
     """The stored form of one block: NFC, no invisible characters, single spaces, straight
     quotes. Wording is untouched."""
     text = unicodedata.normalize("NFC", text.translate(INVISIBLE)).translate(TYPOGRAPHIC)
-    return SPACES.sub(" ", text).strip()
+    return SPACES.sub(" ", CONTROLS.sub(" ", text)).strip()
 
 
 def is_placeholder(line: str) -> bool:
@@ -69,7 +77,19 @@ TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
 def line_words(line: str) -> list[str]:
     """The comparison key of a line (see module docstring). A URL printed in the text is a link
     target, not wording; an e-mail address is one token; Cloudflare's e-mail placeholder is the
-    token "@email" so that it can be matched against the address it hides."""
+    token "@email" so that it can be matched against the address it hides.
+
+    This is the one tokeniser of the comparison: the stored key (text_words), compare.py and
+    validate.py all read lines through it."""
+    return list(_line_key(line))
+
+
+# One check reads each line's key several times (validation, the stored key, the comparison
+# with the current version, the collapse test): on a 3 MB page that was most of the check's
+# time. Large enough for two versions of a 50,000-paragraph page; checks run in a child
+# process, so the cache lives as long as one check.
+@functools.lru_cache(maxsize=1 << 17)
+def _line_key(line: str) -> tuple[str, ...]:
     text = line.casefold().translate(INVISIBLE)  # stored lines are clean; raw ones may not be
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
@@ -94,7 +114,7 @@ def line_words(line: str) -> list[str]:
         if word != last or len(word) < 3:
             out.append(word)
             last = word
-    return out
+    return tuple(out)
 
 
 def words_sha256(words: list[str]) -> str:
@@ -105,7 +125,7 @@ def words_sha256(words: list[str]) -> str:
 def text_words(lines: list[str]) -> list[str]:
     words: list[str] = []
     for line in lines:
-        words.extend(line_words(line))
+        words.extend(_line_key(line))
     return words
 
 
@@ -151,7 +171,8 @@ def normalize_url(href: str, base: str = "") -> str:
     url = urljoin(base, href) if base else href
     parts = urlsplit(url)
     host = re.sub(r"^(?:www\.)+", "", parts.hostname or "")
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = dict(pairs)
     # Redirectors and click-trackers: the link really goes to the target they wrap.
     if host.endswith("bing.com") and parts.path.startswith("/ck/"):
         target = _decode_bing_click(query)
@@ -160,15 +181,19 @@ def normalize_url(href: str, base: str = "") -> str:
         "/url", "/redirect", "/l.php"
     )
     for key in ("url", "u", "q", "target", "redirect", "dest"):
-        wrapped = query.get(key, "")
-        if redirector and wrapped.startswith(("http://", "https://")):
+        # a key may repeat (q=&q=https://…): the first value that is a URL, whatever the order,
+        # so that normalising the result again finds the same target
+        wrapped = next((v for k, v in pairs if k == key
+                        and v.startswith(("http://", "https://"))), "")
+        if redirector and wrapped:
             return normalize_url(wrapped)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not TRACKING_PARAMS.match(k)]
+    kept = [(k, v) for k, v in pairs if not TRACKING_PARAMS.match(k)]
     path = UUID.sub("{id}", parts.path)
     path = LONG_TOKEN.sub("{token}", path)
     kept = [(k, "{id}" if UUID.fullmatch(v) or LONG_TOKEN.fullmatch(v) else v) for k, v in kept]
     # An in-page anchor is navigation, not a destination.
     netloc = re.sub(r"^(?:www\.)+", "", parts.netloc.lower())
     scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
-    return urlunsplit((scheme, netloc, path.rstrip("/") or "/", urlencode(sorted(kept)), ""))
+    # (a space before a trailing slash would end the result, and a second pass strips it)
+    path = path.rstrip("/").rstrip() or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(kept)), ""))

@@ -97,6 +97,7 @@ _CODE_FROM_REASON = """CASE
     WHEN reason LIKE 'server error page%' THEN 'server-error-page'
     WHEN reason LIKE 'empty app shell%' THEN 'app-shell'
     WHEN reason LIKE 'login wall%' THEN 'login-wall'
+    WHEN reason LIKE 'not available in this region%' THEN 'region-wall'
     WHEN reason LIKE 'redirected to a login page%' THEN 'login-redirect'
     WHEN reason LIKE 'needs attention: selector%' THEN 'selector-miss'
     WHEN reason LIKE 'the PDF has no text layer%' THEN 'no-text-layer'
@@ -117,6 +118,10 @@ _OUTCOME_FROM_REASON = """CASE
     WHEN reason LIKE 'flap%' THEN 'flap'
     WHEN reason LIKE 'unconfirmed%' THEN 'unconfirmed'
     ELSE 'noise' END"""
+_KEPT = ", ".join(f"'{h}'" for h in (
+    "content-type", "content-length", "content-encoding", "content-language",
+    "content-disposition", "date", "last-modified", "etag", "expires", "cache-control", "age",
+    "vary", "retry-after", "server", "x-governance-watcher-rendered-by"))  # frozen: never import
 _V3 = (
     'ALTER TABLE "check" ADD COLUMN "code" TEXT NOT NULL DEFAULT \'\'',
     'ALTER TABLE "check" ADD COLUMN "detail" TEXT',
@@ -138,6 +143,9 @@ _V3 = (
     # a document's own interval has one home, the document row (the setting mirrored it)
     """UPDATE document SET check_interval_s = (SELECT CAST(json_extract(s.value, '$."' || document.id || '"') AS INTEGER) FROM setting s WHERE s.key = 'per_document_interval') WHERE check_interval_s IS NULL AND EXISTS (SELECT 1 FROM setting s WHERE s.key = 'per_document_interval' AND json_extract(s.value, '$."' || document.id || '"') IS NOT NULL)""",
     "DELETE FROM setting WHERE key = 'per_document_interval'",
+    # response headers that carry secrets (Set-Cookie…) are no longer kept with a snapshot:
+    # older rows keep only the headers a snapshot is evidence of (fetch.KEPT_HEADERS as of now)
+    f"""UPDATE "snapshot" SET "headers" = (SELECT json_group_object(lower(key), value) FROM json_each("snapshot"."headers") WHERE lower(key) IN ({_KEPT})) WHERE EXISTS (SELECT 1 FROM json_each("snapshot"."headers") WHERE lower(key) NOT IN ({_KEPT}))""",
 )
 
 # Version 4: a small store (issue 14). Version texts and snapshot bytes move into `chunk`, cut

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import peewee
@@ -23,8 +24,15 @@ from watcher_app.store import content
 database_proxy = peewee.DatabaseProxy()
 
 
+# When set, what `utcnow` returns: the demo records its made-up history through the real
+# check path at past dates (watcher_app/demo/seed.py); nothing else sets it.
+clock_override: Callable[[], dt.datetime] | None = None
+
+
 def utcnow() -> dt.datetime:
     """Naive UTC timestamps everywhere in the database (SQLite has no time zones)."""
+    if clock_override is not None:
+        return clock_override()
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 

@@ -16,6 +16,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee
 from PySide6.QtCore import QObject, Qt, Signal
@@ -41,6 +42,9 @@ from watcher_app.store.models import Platform, utcnow
 from watcher_app.ui import theme
 from watcher_app.ui.main_window import MainWindow
 from watcher_app.ui.tray import TrayController
+
+if TYPE_CHECKING:
+    from watcher_app.demo.site import Pace
 
 log = logging.getLogger(__name__)
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -183,6 +187,10 @@ class AppController(QObject):
             self.tray.show()
             self.tray.set_unread(self.window.unread_total())
         self.scheduler.start()
+        from watcher_app.demo.offline import active as offline_demo
+
+        if not offline_demo():  # the demo never reaches the internet
+            self.window.catalog_updater.start_weekly()  # Open Terms Archive, weekly unless off
         # Everything built so far (Qt wrappers, modules, the catalogue) lives as long as the
         # app: keep it out of the cyclic collector, whose full passes would otherwise scan it
         # again and again while checks allocate (pauses of ~100 ms seen in bench_gui_stall).
@@ -333,8 +341,9 @@ class SingleInstance(QObject):
         self.server.close()
 
 
-def run_app(data_dir: str | None, minimized: bool = False) -> int:
-    """Start the desktop app (or raise the running one) on the given data folder."""
+def run_app(data_dir: str | None, minimized: bool = False, demo: Pace | None = None) -> int:
+    """Start the desktop app (or raise the running one) on the given data folder; with
+    `demo`, on the demo's fictional platforms and a throw-away folder instead."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -342,15 +351,22 @@ def run_app(data_dir: str | None, minimized: bool = False) -> int:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(theme.icon("app"))
     app.setQuitOnLastWindowClosed(False)  # closing the window keeps the tray icon watching
+    if demo is not None:
+        from watcher_app.ui.demo import run_demo
+
+        return run_demo(app, demo)
     folder = resolve_data_dir(data_dir)
     name = server_name(folder)
     if notify_running(name):
         print(f"{APP_NAME} is already running; its window was brought to the front.")
         return 0
     instance = SingleInstance(name)
-    from watcher_app.store.db import open_database
+    from watcher_app.ui.recovery import open_or_recover
 
-    db = open_database(folder)
+    db = open_or_recover(folder)  # a damaged database: the user chooses a backup or afresh
+    if db is None:
+        instance.close()
+        return 1
     controller = AppController(db, folder)
     instance.activated.connect(controller.window.bring_to_front)
     if controller.tray is None:

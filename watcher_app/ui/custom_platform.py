@@ -30,7 +30,7 @@ from watcher_app.catalog import DOCUMENT_TYPES, CatalogError
 from watcher_app.extract.normalize import text_words
 from watcher_app.fetch import Fetcher
 from watcher_app.store.models import Document, Platform
-from watcher_app.ui import theme
+from watcher_app.ui import links, theme
 from watcher_app.ui.runtime import run_task
 from watcher_app.watchlist import WatchError, add_custom
 
@@ -86,13 +86,14 @@ class CustomPlatformDialog(QDialog):
         self.test_btn = QPushButton(theme.icon("refresh"), "&Test fetch")
         self.test_btn.setAccessibleName("Test fetch")
         self.test_btn.clicked.connect(self.run_test)
-        self.verdict = QLabel("Test the fetch to see the text that would be stored.")
+        # The verdict quotes the page (its title, a redirect target): plain text only.
+        self.verdict = links.plain_label("Test the fetch to see the text that would be stored.")
         self.verdict.setWordWrap(True)
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setAccessibleName("Extracted text preview")
         self.preview.setPlaceholderText("The extracted text appears here.")
-        self.error = QLabel()
+        self.error = links.plain_label()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(theme.warning_style("high"))
 

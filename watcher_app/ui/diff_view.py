@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from watcher_app.diff import diff_texts
 from watcher_app.store.models import Change, Version
-from watcher_app.ui import queries, theme
+from watcher_app.ui import links, queries, theme
 from watcher_app.ui.analysis_panel import AnalysisPanel
 from watcher_app.ui.diff_delegate import DiffDelegate, DiffModel, OverviewStrip
 from watcher_app.ui.diff_nav import DiffNavigation, FindBar
@@ -144,7 +144,7 @@ class DiffView(DiffNavigation, QWidget):
         list_layout.addWidget(self.view, 1)
         list_layout.addWidget(self.overview)
 
-        self.progress_label = QLabel("Comparing…")
+        self.progress_label = links.plain_label("Comparing…")  # may quote an error
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(320)
@@ -160,7 +160,7 @@ class DiffView(DiffNavigation, QWidget):
         self.stack.addWidget(list_box)
 
         self.find_bar = FindBar()
-        self.status = QLabel()
+        self.status = links.plain_label()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.position = QLabel()
         status_row = QHBoxLayout()
@@ -279,8 +279,8 @@ class DiffView(DiffNavigation, QWidget):
         gen = self._gen
         self.change = Change.get_or_none((Change.from_version == old_id)
                                          & (Change.to_version == new_id))
-        self.old_head.setText(f"<b>Old</b> \u2014 {self.old_combo.currentText()}")
-        self.new_head.setText(f"<b>New</b> \u2014 {self.new_combo.currentText()}")
+        self.old_head.setText(f"<b>Old</b> \u2014 {links.esc(self.old_combo.currentText())}")
+        self.new_head.setText(f"<b>New</b> \u2014 {links.esc(self.new_combo.currentText())}")
         self.progress_label.setText("Loading the two versions…")
         self.progress.setRange(0, 0)
         self.stack.setCurrentIndex(0)
@@ -354,7 +354,7 @@ class DiffView(DiffNavigation, QWidget):
         self.delegate.clear_cache()
         self.old_head.setVisible(not on)
         self.new_head.setText(("<b>Old \u2192 New</b> \u2014 " if on else "<b>New</b> \u2014 ")
-                              + self.new_combo.currentText())
+                              + links.esc(self.new_combo.currentText()))
         self.view.doItemsLayout()
 
     def refresh_colors(self) -> None:

@@ -4,6 +4,7 @@ takes effect soon, what needs attention."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,7 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app.digest import Digest, build_digest
+from watcher_app.export import ExportRefused, save_private
 from watcher_app.store.models import utcnow
+from watcher_app.ui import links
 
 
 class DigestDialog(QDialog):
@@ -26,7 +29,7 @@ class DigestDialog(QDialog):
         self.resize(760, 620)
         self.browser = QTextBrowser()
         self.browser.setAccessibleName("Weekly digest")
-        self.browser.setOpenExternalLinks(True)
+        links.route_links(self.browser)
         # The plain-text rendering reads well in Qt's rich-text subset, in light and dark.
         self.browser.setPlainText(self.digest.text())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -41,5 +44,7 @@ class DigestDialog(QDialog):
         name, _ = QFileDialog.getSaveFileName(self, "Save the digest", "weekly-digest.html",
                                               "HTML (*.html)")
         if name:
-            with open(name, "w", encoding="utf-8") as out:
-                out.write(self.digest.html())
+            try:
+                save_private(Path(name), self.digest.html())
+            except (ExportRefused, OSError) as exc:
+                links.message(self, "warning", "Save the digest", str(exc))

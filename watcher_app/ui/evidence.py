@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -19,17 +20,17 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from watcher_app.export import ExportRefused, save_private
 from watcher_app.export import citation as export_citation
 from watcher_app.outcomes import VersionKind
 from watcher_app.store.models import Document, Platform, Snapshot, Version
-from watcher_app.ui import theme
+from watcher_app.ui import links, theme
 from watcher_app.ui.runtime import run_task
 
 RAW_PREVIEW_CHARS = 2_000_000  # a raw page bigger than this is shown truncated (saving is whole)
@@ -68,7 +69,7 @@ def citation(ev: Evidence) -> str:
 
 
 def _selectable(text: str, mono: bool = False) -> QLabel:
-    label = QLabel(text)
+    label = links.plain_label(text)  # names, URLs and hashes: shown as text, never as markup
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                   | Qt.TextInteractionFlag.TextSelectableByKeyboard)
     label.setWordWrap(True)
@@ -93,9 +94,8 @@ class EvidenceDialog(QDialog):
         form.addRow("Version:", _selectable(
             f"v{self.ev.number} of {self.ev.total} \u00b7 {kind.get(v.kind, v.kind)}"
             + (" \u00b7 current" if v.current else "") + f" \u00b7 record #{v.id}"))
-        url = _selectable(f'<a href="{self.ev.url}">{self.ev.url}</a>')
-        url.setTextFormat(Qt.TextFormat.RichText)
-        url.setOpenExternalLinks(True)
+        url = links.link_label(links.link_html(self.ev.url))  # the URL a page redirected to
+        url.setWordWrap(True)
         form.addRow("URL:", url)
         snap = self.ev.snapshots[0] if self.ev.snapshots else None
         form.addRow("Fetched at:", _selectable(
@@ -135,7 +135,7 @@ class EvidenceDialog(QDialog):
         self.citation.setMaximumHeight(self.fontMetrics().height() * 8)
         cite_label = QLabel("Citation (what Copy citation puts on the clipboard):")
         cite_label.setBuddy(self.citation)
-        self.note = QLabel()
+        self.note = links.plain_label()  # may quote an error about the snapshot
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -205,7 +205,7 @@ class RawSnapshotDialog(QDialog):
             if len(raw) > RAW_PREVIEW_CHARS:
                 shown += "\n\n… (truncated here; Save as… keeps every byte)"
         self.text.setPlainText(shown)
-        info = QLabel(f"Fetched {theme.when(snap.fetched_at, seconds=True)} \u00b7 HTTP "
+        info = links.plain_label(f"Fetched {theme.when(snap.fetched_at, seconds=True)} \u00b7 HTTP "
                       f"{snap.http_status} \u00b7 {len(raw):,} bytes \u00b7 SHA-256 {snap.sha256}")
         info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         info.setWordWrap(True)
@@ -231,7 +231,6 @@ class RawSnapshotDialog(QDialog):
         if not path:
             return
         try:
-            with open(path, "wb") as fh:
-                fh.write(self.raw)
-        except OSError as exc:
-            QMessageBox.warning(self, "Save failed", f"Could not save the snapshot: {exc}")
+            save_private(Path(path), self.raw)
+        except (OSError, ExportRefused) as exc:
+            links.message(self, "warning", "Save failed", f"Could not save the snapshot: {exc}")

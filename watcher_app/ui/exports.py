@@ -1,17 +1,29 @@
 """Evidence out of the app: a change report as PDF (Qt's own PDF writer) or on paper, the
-platform's verifiable ZIP, a document's timeline as CSV or JSON, and the weekly digest."""
+platform's verifiable ZIP, a document's timeline as CSV or JSON, and the weekly digest.
+
+Every file goes through export.save_private / export_platform: never inside the data folder
+(the database lives there), readable by its owner only, written aside and renamed."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
-from watcher_app.export import change_report_html, export_platform, timeline_csv, timeline_rows
+from watcher_app.export import (
+    ExportRefused,
+    change_report_html,
+    check_output,
+    export_platform,
+    save_private,
+    timeline_csv,
+    timeline_rows,
+)
 from watcher_app.store.models import Change, Document, Platform
+from watcher_app.ui import links
 
 
 def report_document(change_id: int) -> QTextDocument:
@@ -22,13 +34,19 @@ def report_document(change_id: int) -> QTextDocument:
 
 def save_report_pdf(change_id: int, path: Path) -> Path:
     """The change report (summary, severity, categories with evidence, diff) as an A4 PDF."""
-    writer = QPdfWriter(str(path))
+    check_output(path, force=True, ours=None)  # refused before the work, not after
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
     writer.setTitle(f"Governance Watcher change report {change_id}")
     writer.setCreator("Governance Watcher")
     report_document(change_id).print_(writer)
-    return path
+    del writer  # ends the PDF: its last bytes are written when the writer goes
+    buffer.close()
+    return save_private(path, bytes(data.data()))
 
 
 def print_report(change_id: int, parent: QWidget) -> bool:
@@ -36,8 +54,8 @@ def print_report(change_id: int, parent: QWidget) -> bool:
     try:
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
     except ImportError:  # a Qt build without print support: the PDF is the way out
-        QMessageBox.information(parent, "Print", "Printing is not available; save the report "
-                                "as PDF and print that instead.")
+        links.message(parent, "information", "Print", "Printing is not available; save the "
+                      "report as PDF and print that instead.")
         return False
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = QPrintDialog(printer, parent)
@@ -50,11 +68,12 @@ def print_report(change_id: int, parent: QWidget) -> bool:
 def export_timeline(document_id: int, path: Path) -> Path:
     doc = Document.get_by_id(document_id)
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(timeline_rows(doc), ensure_ascii=False, indent=1),
-                        encoding="utf-8")
-    else:
-        path.write_text(timeline_csv(doc), encoding="utf-8")
-    return path
+        return save_private(path, json.dumps(timeline_rows(doc), ensure_ascii=False, indent=1))
+    return save_private(path, timeline_csv(doc))
+
+
+def _refused(parent: QWidget, title: str, exc: Exception) -> None:
+    links.message(parent, "warning", title, str(exc))
 
 
 # --- dialogs (thin: the work above is what the tests drive) ------------------------------------
@@ -62,11 +81,15 @@ def export_timeline(document_id: int, path: Path) -> Path:
 
 def ask_save_report_pdf(change_id: int | None, parent: QWidget) -> Path | None:
     if change_id is None:
-        QMessageBox.information(parent, "Change report", "Open a change first.")
+        links.message(parent, "information", "Change report", "Open a change first.")
         return None
     name, _ = QFileDialog.getSaveFileName(parent, "Save change report as PDF",
                                           f"change-{change_id}-report.pdf", "PDF (*.pdf)")
-    return save_report_pdf(change_id, Path(name)) if name else None
+    try:
+        return save_report_pdf(change_id, Path(name)) if name else None
+    except (ExportRefused, OSError) as exc:
+        _refused(parent, "Change report", exc)
+        return None
 
 
 def ask_export_platform(platform_id: str | None, parent: QWidget) -> Path | None:
@@ -82,15 +105,19 @@ def ask_export_platform(platform_id: str | None, parent: QWidget) -> Path | None
                                           f"{platform_id}-evidence.zip", "ZIP archive (*.zip)")
     if not name:
         return None
-    out = export_platform(platform_id, Path(name))
-    QMessageBox.information(parent, "Export evidence", f"Saved {out}.\nUnzip it and run "
-                            "`sha256sum -c SHA256SUMS` to verify every file.")
+    try:  # the dialog asked before overwriting: that is the user's --force
+        out = export_platform(platform_id, Path(name), force=True)
+    except (ExportRefused, OSError) as exc:
+        _refused(parent, "Export evidence", exc)
+        return None
+    links.message(parent, "information", "Export evidence", f"Saved {out}.\nUnzip it and run "
+                  "`sha256sum -c SHA256SUMS` to verify every file.")
     return out
 
 
 def ask_export_timeline(document_id: int | None, parent: QWidget) -> Path | None:
     if document_id is None:
-        QMessageBox.information(parent, "Export timeline", "Select a document first.")
+        links.message(parent, "information", "Export timeline", "Select a document first.")
         return None
     name, chosen = QFileDialog.getSaveFileName(parent, "Export timeline",
                                                f"timeline-{document_id}.csv",
@@ -100,7 +127,11 @@ def ask_export_timeline(document_id: int | None, parent: QWidget) -> Path | None
     path = Path(name)
     if not path.suffix:
         path = path.with_suffix(".json" if "json" in chosen.lower() else ".csv")
-    return export_timeline(document_id, path)
+    try:
+        return export_timeline(document_id, path)
+    except (ExportRefused, OSError) as exc:
+        _refused(parent, "Export timeline", exc)
+        return None
 
 
 def install_export_menu(window: QWidget) -> list:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app.store.models import Alert, Change
-from watcher_app.ui import queries, theme
+from watcher_app.ui import links, queries, theme
 from watcher_app.ui.analysis_panel import AnalysisPanel
 from watcher_app.ui.paged import Column, PagedTableModel
 from watcher_app.ui.queries import FeedFilter, FeedRow
@@ -61,7 +61,7 @@ class FeedView(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.filter = FeedFilter()
-        self.title = QLabel("Activity")
+        self.title = links.plain_label("Activity")  # "Activity — <platform name>"
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.title.setFont(theme.bold(font))

@@ -30,7 +30,8 @@ from watcher_app.check_result import CheckResult
 from watcher_app.outcomes import Status
 from watcher_app.progress import Progress
 from watcher_app.store.models import Setting
-from watcher_app.ui import queries, theme
+from watcher_app.ui import links, queries, theme
+from watcher_app.ui.catalog_update import install_catalog_update
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
 from watcher_app.ui.exports import install_export_menu
@@ -41,7 +42,7 @@ from watcher_app.ui.settings_dialog import SettingsDialog
 from watcher_app.ui.sidebar import Sidebar
 from watcher_app.ui.timeline import TimelineView
 from watcher_app.ui.tray import AlertBanner
-from watcher_app.watchlist import unwatch
+from watcher_app.watchlist import address_notes, unwatch
 
 FEED, TIMELINE, DIFF, ALERTS = range(4)
 LAYOUT_KEY = "ui.window_layout"
@@ -98,7 +99,9 @@ class MainWindow(QMainWindow):
         self._status_bar()
         self._actions()
         self.current_change_id: int | None = None
+        self.picker_options: dict[str, object] = {}  # the demo lists its own platforms only
         self.export_actions = install_export_menu(self)
+        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text)
         self._wire()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -116,7 +119,7 @@ class MainWindow(QMainWindow):
     # --- construction ---------------------------------------------------------------------------
 
     def _status_bar(self) -> None:
-        self.status_text = QLabel("Ready")
+        self.status_text = links.plain_label("Ready")  # names platforms and documents
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setAccessibleName("Check progress")
@@ -384,6 +387,18 @@ class MainWindow(QMainWindow):
     def show_banner(self, title: str, body: str, change_id: int | None) -> None:
         self.banner.show_alert(title, body, change_id)
 
+    def add_top_strip(self, widget: QWidget) -> None:
+        """A strip across the window above the sidebar and the pages (the demo's banner)."""
+        holder = QWidget()
+        col = QVBoxLayout(holder)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addWidget(widget)
+        central = self.takeCentralWidget()
+        if central is not None:
+            col.addWidget(central, 1)
+        self.setCentralWidget(holder)
+
     # --- commands ---------------------------------------------------------------------------------
 
     def _pause_clicked(self, checked: bool) -> None:
@@ -395,7 +410,8 @@ class MainWindow(QMainWindow):
         self.check_requested.emit(ids or None)
 
     def open_picker(self, first_run: bool = False) -> PickerDialog:
-        dialog = PickerDialog(self.db, self, first_run=first_run)
+        dialog = PickerDialog(self.db, self, first_run=first_run,
+                              **self.picker_options)  # type: ignore[arg-type]
         dialog.changed.connect(self._watchlist_changed)
         dialog.open()
         return dialog
@@ -407,19 +423,22 @@ class MainWindow(QMainWindow):
     def import_file(self, path: str | None = None) -> bool:
         plat, error = ask_import(self, self.db, path)
         if error:
-            QMessageBox.warning(self, "Import refused", error)
+            links.message(self, "warning", "Import refused", error)
         if plat is None:
             return False
-        self.status_text.setText(f"Imported {plat.name}; its documents are checked now.")
+        notes = " ".join("Note" + n.removeprefix("note") + "." for n in address_notes(plat))
+        self.status_text.setText(f"Imported {plat.name}; its documents are checked now. {notes}"
+                                 .strip())
         self._watchlist_changed()
         return True
 
     def unwatch_platform(self, platform_id: str) -> None:
         plat = self.sidebar.platforms.get(platform_id)
         name = plat.name if plat else platform_id
-        answer = QMessageBox.question(
-            self, "Unwatch platform", f"Stop watching {name}? Its history is kept and comes "
-            "back if you watch it again.")
+        answer = links.message(
+            self, "question", "Unwatch platform", f"Stop watching {name}? Its history is kept "
+            "and comes back if you watch it again.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             unwatch(self.db, [platform_id])
             self._watchlist_changed()
@@ -444,7 +463,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, f"About {APP_NAME}",
                           f"<b>{APP_NAME} {__version__}</b><br>Watches platforms' terms, privacy "
                           "and AI policies on this computer and tells you when they really "
-                          f"change.<br><br>Data folder: {self.data_dir}")
+                          f"change.<br><br>Data folder: {links.esc(self.data_dir)}")
 
     @guarded()
     def changeEvent(self, event: QEvent) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QIcon
 
+from watcher_app.ui.links import tooltip
 from watcher_app.ui.runtime import guarded
 
 T = TypeVar("T")
@@ -105,7 +106,7 @@ class PagedTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.DisplayRole:
             return col.text(row)
         if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
-            return col.tooltip(row)
+            return tooltip(col.tooltip(row))  # reasons and summaries quote pages: as text
         if role == Qt.ItemDataRole.DecorationRole and col.icon is not None:
             return col.icon(row)
         if role == Qt.ItemDataRole.FontRole and self._font is not None:

@@ -8,14 +8,16 @@ so these reads never wait for a running check.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
 
-from watcher_app.outcomes import Code, Outcome, VersionKind
+from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version
+from watcher_app.store.versions import numbers_of
 
 PAGE = 100
 HEALTH_RANK = {"failing": 3, "blocked": 2, "ok": 1, "pending": 0}
@@ -179,28 +181,62 @@ class TimelineEntry:
     summary: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     read: bool = True
+    origin: str = Origin.LIVE  # outcomes.Origin: the app's capture or an imported one
+    provenance: dict[str, Any] | None = None  # where an imported version came from
+    folded: int = 0  # imported noise versions after this one, folded away
+    note: str | None = None  # the first live capture against the archive's latest record
 
     @property
     def alerted(self) -> bool:
         return VersionKind(self.kind).is_real
 
+    @property
+    def imported(self) -> bool:
+        return self.origin != Origin.LIVE
 
-def timeline_page(document_id: int, offset: int, limit: int = PAGE) -> list[TimelineEntry]:
+
+def timeline_page(document_id: int, offset: int, limit: int = PAGE, *,
+                  fold: bool = True) -> list[TimelineEntry]:
     """Versions newest first with the change that produced each (texts are not loaded, only
-    their length)."""
-    versions = list(Version.select(Version.id, Version.first_seen, Version.last_verified,
-                                   Version.kind, Version.current, Version.size)
-                    .where(Version.document == document_id)
+    their length). `fold`: an imported history's noise versions (hundreds, for some
+    documents) are left out, each counted on the version before it."""
+    hidden = ((Version.origin != Origin.LIVE) & (Version.kind == VersionKind.NOISE)
+              & (Version.current == False))  # noqa: E712 - the current one always shows
+    query = (Version.select(Version.id, Version.first_seen, Version.last_verified,
+                            Version.kind, Version.current, Version.origin, Version.provenance,
+                            Version.size)
+             .where(Version.document == document_id))
+    versions = list((query.where(~hidden) if fold else query)
                     .order_by(Version.first_seen.desc(), Version.id.desc())
                     .offset(offset).limit(limit))
     changes = {c.to_version_id: c for c in Change.select().where(
         Change.to_version.in_([v.id for v in versions]))}
-    total = Version.select().where(Version.document == document_id).count()
+    notes = {c.version_id: c.reason for c in Check.select(Check.version, Check.reason).where(
+        Check.version.in_([v.id for v in versions])
+        & Check.code.in_([Code.ARCHIVE_MATCH, Code.ARCHIVE_DIFFERS]))}
+    numbers = numbers_of(document_id)
+    folded: list[dt.datetime] = []
+    if fold and versions:
+        folded = sorted(v.first_seen for v in Version.select(Version.first_seen).where(
+            (Version.document == document_id) & hidden
+            & (Version.first_seen > versions[-1].first_seen)))
     out = []
-    for k, v in enumerate(versions):
+    newer: dt.datetime | None = None  # the entry above this one (on the page before, at first)
+    if fold and offset > 0:
+        above = (Version.select(Version.first_seen)
+                 .where((Version.document == document_id) & ~hidden)
+                 .order_by(Version.first_seen.desc(), Version.id.desc())
+                 .offset(offset - 1).limit(1).first())
+        newer = above.first_seen if above is not None else None
+    for v in versions:
         entry = TimelineEntry(v.id, v.first_seen, v.last_verified, v.kind, bool(v.current),
                               int(v.size or 0),
-                              total - offset - k)
+                              numbers.get(v.id, 0), origin=v.origin, provenance=v.provenance,
+                              note=notes.get(v.id))
+        if fold:
+            entry.folded = (bisect.bisect_left(folded, newer) if newer else len(folded)) \
+                - bisect.bisect_right(folded, v.first_seen)
+        newer = v.first_seen
         change = changes.get(v.id)
         if change is not None:
             entry.change_id, entry.severity, entry.summary = change.id, change.severity, \
@@ -208,6 +244,26 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE) -> list[Time
             entry.stats, entry.read = dict(change.stats or {}), bool(change.read)
         out.append(entry)
     return out
+
+
+def provenance_text(entry: TimelineEntry) -> str:
+    """Where a version came from, in plain words (shown as plain text: never markup)."""
+    if not entry.imported:
+        return "Captured by this app."
+    prov = entry.provenance or {}
+    lines = ["Imported from Open Terms Archive"]
+    if prov.get("collection"):
+        lines.append(f"Collection: {prov['collection']}")
+    if prov.get("release") or prov.get("dataset"):
+        lines.append(f"Release: {prov.get('release') or prov.get('dataset')}")
+    if prov.get("fetched_at"):
+        lines.append(f"Recorded by OTA: {prov['fetched_at']}")
+    if prov.get("path"):
+        lines.append(f"Archive file: {prov['path']}")
+    verdict = prov.get("verdict") or {}
+    if verdict.get("reason"):
+        lines.append(f"This app's verdict: {verdict['reason']}")
+    return "\n".join(lines)
 
 
 def checks_page(document_id: int, offset: int, limit: int = PAGE) -> list[Check]:
@@ -242,10 +298,16 @@ def alerts_page(offset: int, limit: int = PAGE) -> list[Alert]:
 
 
 def version_choices(document_id: int) -> list[tuple[int, dt.datetime, str]]:
-    """(id, first seen, kind) of every version, oldest first: the compare combo boxes."""
-    return list(Version.select(Version.id, Version.first_seen, Version.kind)
-                .where(Version.document == document_id)
-                .order_by(Version.first_seen, Version.id).tuples())
+    """(id, first seen, kind) of every version, oldest first: the compare combo boxes. The
+    kind of an imported version says so, so the two origins stay apart in the diff."""
+    rows = (Version.select(Version.id, Version.first_seen, Version.kind, Version.origin)
+            .where(Version.document == document_id).order_by(Version.first_seen, Version.id))
+    return [(v.id, v.first_seen,
+             v.kind if v.origin == Origin.LIVE else f"{v.kind} \u00b7 {ARCHIVE_LABEL}")
+            for v in rows]
+
+
+ARCHIVE_LABEL = "Open Terms Archive"
 
 
 def document_label(document_id: int) -> str:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watcher_app import autostart, credentials, secrets
+from watcher_app import autostart, credentials, keyring_store
 from watcher_app.config import MIN_CHECK_INTERVAL_S
 from watcher_app.settings import (
     Settings,
@@ -37,7 +37,7 @@ from watcher_app.settings import (
     set_document_interval,
 )
 from watcher_app.store.models import Document
-from watcher_app.ui import queries, theme
+from watcher_app.ui import links, queries, theme
 from watcher_app.ui.runtime import run_task
 
 THRESHOLDS = (("all", "All changes"), ("medium", "Medium and high severity"),
@@ -104,7 +104,7 @@ class SettingsDialog(QDialog):
         grid.addWidget(self._credentials_group(), 1, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        self.error = QLabel()
+        self.error = links.plain_label()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(theme.warning_style("high"))
         self.error.setAccessibleName("Settings error")
@@ -169,7 +169,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(box)
         self.login = QCheckBox("Start &at login")
         self.minimized = QCheckBox("Start &minimized to the tray")
-        folder = QLabel(str(self.data_dir))
+        folder = links.plain_label(str(self.data_dir))
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         folder.setWordWrap(True)
         open_btn = QPushButton(theme.icon("folder"), "&Open folder")
@@ -185,7 +185,7 @@ class SettingsDialog(QDialog):
     def _credentials_group(self) -> QGroupBox:
         box = QGroupBox("Credentials for documents behind a login")
         form = QFormLayout(box)
-        ok, message = secrets.backend_status()
+        ok, message = keyring_store.backend_status()
         self.keyring_ok = ok
         status = QLabel(message)
         status.setWordWrap(True)
@@ -206,7 +206,7 @@ class SettingsDialog(QDialog):
         self.cred_value.setPlaceholderText("Stored only in the system password store")
         self.cred_store = QPushButton("S&tore")
         self.cred_delete = QPushButton("&Remove")
-        self.cred_note = QLabel()
+        self.cred_note = links.plain_label()
         self.cred_note.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.cred_store)
@@ -306,7 +306,8 @@ class SettingsDialog(QDialog):
         self.cred_note.setText("Storing…")
         # The password store may prompt or wait on D-Bus: never on the GUI thread.
         run_task(lambda _r: (credentials.store(doc_id, kind, value),
-                             "Stored in the password store.")[1],
+                             "Stored in the password store; it is sent only to "
+                             f"{credentials.bound_origin(doc_id)}.")[1],
                  self._cred_done, self._cred_done)
 
     def delete_credential(self) -> None:
@@ -336,7 +337,7 @@ class IntervalDialog(QDialog):
         default = QLabel(f"Default for all documents: every "
                          f"{theme.duration(self.settings.check_interval_s)} (Settings).")
         default.setStyleSheet(f"color: {theme.muted_text().name()};")
-        self.error = QLabel()
+        self.error = links.plain_label()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(theme.warning_style("high"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from watcher_app.ui import theme
+from watcher_app.ui import links, theme
 from watcher_app.ui.queries import DocStatus, PlatformStatus
 from watcher_app.ui.runtime import guarded
 
@@ -200,8 +200,8 @@ class Sidebar(QTreeWidget):
             for doc in plat.documents:
                 self._add(f"d:{doc.id}", doc.type, item)
             item.setExpanded(first or f"p:{plat.id}" in expanded)
-            item.setToolTip(0, f"{plat.name}: {theme.HEALTH_LABELS[plat.health]}, "
-                               f"{plat.unread} unread change(s)")
+            item.setToolTip(0, links.tooltip(f"{plat.name}: {theme.HEALTH_LABELS[plat.health]}, "
+                                             f"{plat.unread} unread change(s)"))
         if current in self._items:
             self.setCurrentItem(self._items[current])
         self.blockSignals(False)

@@ -7,14 +7,19 @@ Up/Down walk the versions; Enter or a double click opens the change in the diff.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QSplitter,
     QStyle,
@@ -25,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watcher_app.netguard import WHY, url_class
 from watcher_app.outcomes import Outcome, VersionKind
 from watcher_app.settings import load_settings
 from watcher_app.store.models import Check, Document, Platform
-from watcher_app.ui import queries, theme
+from watcher_app.ui import links, queries, theme
+from watcher_app.ui.backfill_panel import BackfillPanel
 from watcher_app.ui.paged import Column, PagedTableModel
 from watcher_app.ui.queries import TimelineEntry
 from watcher_app.ui.runtime import guarded
@@ -69,17 +76,23 @@ class _EntryDelegate(QStyledItemDelegate):
         painter.save()
         stripe = theme.severity_color(entry.severity) if entry.kind == VersionKind.CHANGE else (
             QColor(theme.MOVE_HUE) if entry.kind == VersionKind.FIRST else theme.muted_text())
-        painter.fillRect(QRect(option.rect.left() + 2, option.rect.top() + 4, 4,
-                               option.rect.height() - 8), stripe)
+        bar = QRect(option.rect.left() + 2, option.rect.top() + 4, 4, option.rect.height() - 8)
+        if entry.imported:  # an archived version: a hollow stripe, the app's own are solid
+            painter.setPen(stripe)
+            painter.drawRect(bar.adjusted(0, 0, -1, -1))
+        else:
+            painter.fillRect(bar, stripe)
         grey = not entry.alerted
         font = QFont(self.view.font())
         font.setBold(entry.kind == VersionKind.CHANGE and not entry.read)
         painter.setFont(font)
         painter.setPen(muted if grey else text)
         head = (f"v{entry.number}  \u00b7  {theme.when(entry.first_seen)}  \u00b7  "
-                f"{KIND_LABELS.get(entry.kind, entry.kind)}")
+                f"{_kind_label(entry)}")
         if entry.current:
             head += "  \u00b7  current"
+        if entry.imported:
+            head += f"  \u00b7  {queries.ARCHIVE_LABEL}"
         right = theme.change_size(entry.stats) if entry.stats else f"{entry.size:,} characters"
         right_w = fm.horizontalAdvance(right) + 8
         pill_w = 0
@@ -97,13 +110,17 @@ class _EntryDelegate(QStyledItemDelegate):
         painter.setPen(muted)
         painter.drawText(QRect(r.right() - pill_w - right_w, r.top(), right_w - 6, fm.height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
-        summary = (entry.summary or "").split("\n")[0] or {
-            VersionKind.FIRST: "The text as first captured.",
+        summary = (entry.summary or entry.note or "").split("\n")[0] or {
+            VersionKind.FIRST: "The text as Open Terms Archive first recorded it."
+            if entry.imported else "The text as first captured.",
             VersionKind.NOISE: "Only layout, punctuation or page furniture moved; kept for the "
                                "record.",
             VersionKind.UPGRADE: "The extractor improved; same page, re-read. Kept for the "
                                  "record.",
         }.get(entry.kind, "No summary.")
+        if entry.folded:
+            summary += (f" (+{entry.folded} archived noise version"
+                        f"{'s' if entry.folded > 1 else ''} folded)")
         painter.setPen(muted if grey else text)
         for k, line in enumerate(two_lines(fm, summary, r.width())):
             painter.drawText(QRect(r.left(), r.top() + (k + 1) * fm.height() + 3, r.width(),
@@ -120,6 +137,17 @@ def two_lines(fm: QFontMetrics, text: str, width: int) -> list[str]:
         return [fm.elidedText(text, Qt.TextElideMode.ElideRight, width)]
     rest = " ".join(words)
     return [first, fm.elidedText(rest, Qt.TextElideMode.ElideRight, width)] if rest else [first]
+
+
+def _kind_label(entry: TimelineEntry) -> str:
+    if entry.kind == VersionKind.FIRST and entry.note:  # after an archived history
+        return "First live capture \u2014 no alert"
+    return KIND_LABELS.get(VersionKind(entry.kind), entry.kind)
+
+
+def _provenance_tip(entry: TimelineEntry) -> str:
+    """Where the version came from, escaped: an archive's file names are never markup."""
+    return "<qt>" + html.escape(queries.provenance_text(entry)).replace("\n", "<br>") + "</qt>"
 
 
 def _check_columns() -> list[Column[Check]]:
@@ -142,31 +170,47 @@ class TimelineView(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.document_id: int | None = None
-        self.title = QLabel()
+        self.title = links.plain_label()  # a platform name from a declaration: plain text
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.title.setFont(theme.bold(font))
-        self.subtitle = QLabel()
-        self.subtitle.setOpenExternalLinks(True)
+        self.subtitle = links.link_label()  # its URL opens through links.open_link only
         self.subtitle.setWordWrap(True)
         self.check_btn = QPushButton(theme.icon("refresh"), "&Check now")
         self.interval_btn = QPushButton("Check &interval\u2026")
         self.diff_btn = QPushButton(theme.icon("diff"), "Open &diff")
         self.evidence_btn = QPushButton(theme.icon("evidence"), "&Evidence\u2026")
-        for b in (self.check_btn, self.interval_btn, self.diff_btn, self.evidence_btn):
+        self.backfill_btn = QPushButton(theme.icon("import"), "&Backfill history\u2026")
+        self.backfill_btn.setToolTip("Import this document's earlier versions from Open Terms "
+                                     "Archive (judged like the app's own captures, never "
+                                     "alerted)")
+        backfill_menu = QMenu(self.backfill_btn)
+        backfill_menu.addAction("From Open Terms Archive's latest &dataset (download)",
+                                lambda: self.start_backfill(None))
+        backfill_menu.addAction("From a dataset &file\u2026", self._backfill_from_file)
+        self.backfill_btn.setMenu(backfill_menu)
+        self.fold_box = QCheckBox("Show archived &noise")
+        self.fold_box.setToolTip("Open Terms Archive records every difference it sees; the "
+                                 "versions this app judges noise are folded away")
+        for b in (self.check_btn, self.interval_btn, self.diff_btn, self.evidence_btn,
+                  self.backfill_btn):
             b.setAccessibleName(b.text().replace("&", "").rstrip("\u2026"))
         head = QHBoxLayout()
         titles = QVBoxLayout()
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
-        for b in (self.check_btn, self.interval_btn):
+        for b in (self.check_btn, self.interval_btn, self.backfill_btn):
             head.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+        self.backfill = BackfillPanel()  # the background backfill, its progress and Cancel
+        self.backfill.finished.connect(self.refresh)
 
         self.versions: PagedTableModel[TimelineEntry] = PagedTableModel(
-            [Column("Version", lambda e: f"{theme.when(e.first_seen)} {e.kind}")],
+            [Column("Version", lambda e: f"{theme.when(e.first_seen)} {e.kind}",
+                    tooltip=_provenance_tip)],
             lambda o, n: [], page=100,
             accessible=lambda e: f"{theme.when(e.first_seen)}, {KIND_LABELS.get(e.kind)}, "
+                                 f"{queries.ARCHIVE_LABEL + ', ' if e.imported else ''}"
                                  f"{e.severity or ''} {e.summary or ''}")
         self.list = QListView()
         self.list.setModel(self.versions)
@@ -196,6 +240,7 @@ class TimelineView(QWidget):
         v_label.setBuddy(self.list)
         v_bar.addWidget(v_label)
         v_bar.addStretch(1)
+        v_bar.addWidget(self.fold_box)
         v_bar.addWidget(self.diff_btn)
         v_bar.addWidget(self.evidence_btn)
         v_layout.addLayout(v_bar)
@@ -213,6 +258,7 @@ class TimelineView(QWidget):
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
+        layout.addWidget(self.backfill)
         layout.addWidget(split, 1)
 
         self.list.activated.connect(self._open)  # Enter (and a double click)
@@ -223,18 +269,26 @@ class TimelineView(QWidget):
         self.check_btn.clicked.connect(
             lambda: self.check_requested.emit([self.document_id] if self.document_id else []))
         self.interval_btn.clicked.connect(self.edit_interval)
+        self.fold_box.toggled.connect(lambda _on: self._set_fetch())
 
     # --- content ------------------------------------------------------------------------------
 
     def show_document(self, document_id: int) -> None:
         changed = document_id != self.document_id
         self.document_id = document_id
-        self.versions.set_fetch(lambda o, n: queries.timeline_page(document_id, o, n))
+        self._set_fetch()
         self.checks.set_fetch(lambda o, n: queries.checks_page(document_id, o, n))
         self._header()
         if changed or not self.list.currentIndex().isValid():
             self.list.setCurrentIndex(self.versions.index(0, 0))
         self._update_buttons()
+
+    def _set_fetch(self) -> None:
+        document_id, fold = self.document_id, not self.fold_box.isChecked()
+        if document_id is None:
+            return
+        self.versions.set_fetch(lambda o, n: queries.timeline_page(document_id, o, n,
+                                                                    fold=fold))
 
     def refresh(self) -> None:
         if self.document_id is None:
@@ -257,9 +311,14 @@ class TimelineView(QWidget):
         every = theme.duration(load_settings().interval_for(doc))
         own = " (own interval)" if doc.check_interval_s else ""
         muted = theme.muted_text().name()
+        # The URL comes from a declaration and the reason may quote a page: both escaped.
+        where = url_class(url)
+        note = (f"<br><span style=\"color:{muted}\">Fetched from {links.esc(WHY[where])} "
+                "(allowed because you declared it).</span>" if where == "private" else "")
         self.subtitle.setText(
-            f'<a href="{url}">{url}</a><br><span style="color:{muted}">{state} \u00b7 last '
-            f"checked {theme.ago(doc.last_check_at)} \u00b7 checked every {every}{own}</span>")
+            f'{links.link_html(url)}<br><span style="color:{muted}">{links.esc(state)} \u00b7 '
+            f"last checked {links.esc(theme.ago(doc.last_check_at))} \u00b7 checked every "
+            f"{links.esc(every)}{own}</span>{note}")
 
     def _check_color(self, check: Check) -> QColor | None:
         grey = queries.check_label(check)[1]
@@ -276,7 +335,9 @@ class TimelineView(QWidget):
 
     def _update_buttons(self, *_: object) -> None:
         entry = self.current_entry()
-        self.diff_btn.setEnabled(entry is not None and entry.kind != VersionKind.FIRST)
+        older = self.versions.row_at(self.list.currentIndex().row() + 1)
+        self.diff_btn.setEnabled(entry is not None and (entry.kind != VersionKind.FIRST
+                                                        or older is not None))
         self.evidence_btn.setEnabled(entry is not None)
 
     def _open(self, index: QModelIndex) -> None:
@@ -285,9 +346,11 @@ class TimelineView(QWidget):
             return
         if entry.change_id is not None:
             self.open_change.emit(entry.change_id)
-        elif entry.kind != VersionKind.FIRST:
+        else:
             older = self.versions.row_at(index.row() + 1)
-            if older is not None:  # a noise or upgrade version: compare with the one before
+            # a noise or upgrade version, or the app's first capture after an archived
+            # history: compare with the one before
+            if older is not None:
                 self.compare_requested.emit(self.document_id, older.version_id, entry.version_id)
 
     def _clicked(self, index: QModelIndex) -> None:
@@ -309,3 +372,17 @@ class TimelineView(QWidget):
         if dialog.exec():
             self._header()
             self.interval_changed.emit()
+
+    # --- history backfill (Open Terms Archive) ----------------------------------------------
+
+    def _backfill_from_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Terms Archive versions dataset", "",
+                                              "ZIP files (*.zip)")
+        if path:
+            self.start_backfill(path)
+
+    def start_backfill(self, dataset: str | None) -> None:
+        """Import this document's archived history in the background (None: the latest
+        dataset OTA published for the platform's collection)."""
+        if self.document_id is not None:
+            self.backfill.start(self.document_id, dataset)

@@ -5,14 +5,20 @@ notification service and no tray (a minimal session, some Wayland setups)."""
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSystemTrayIcon
 
 from watcher_app import APP_NAME
-from watcher_app.ui import theme
+from watcher_app.controls import strip_controls
+from watcher_app.ui import links, theme
+
+
+def balloon_text(text: str) -> str:
+    """Text for a tray balloon. Depending on the desktop, Qt shows it in a label that detects
+    rich text, or hands it to a notification server that reads markup (with links): angle
+    brackets become look-alikes so neither sees a tag."""
+    return strip_controls(text).replace("<", "\u2039").replace(">", "\u203a")
 
 
 class TrayController(QObject):
@@ -83,7 +89,7 @@ class TrayController(QObject):
         self.message_change = change_id
         icon = (QSystemTrayIcon.MessageIcon.Critical if urgency == "critical"
                 else QSystemTrayIcon.MessageIcon.Information)
-        self.tray.showMessage(title, body, icon, 15_000)
+        self.tray.showMessage(balloon_text(title), balloon_text(body), icon, 15_000)
 
     def _pause_clicked(self, checked: bool) -> None:
         self.set_paused(checked)
@@ -140,7 +146,7 @@ class AlertBanner(QFrame):
         self.change_id = change_id
         more = f" <i>(+{self.pending - 1} more in the notification log)</i>" \
             if self.pending > 1 else ""
-        self.text.setText(f"<b>{escape(title)}</b><br>{escape(body)}{more}")
+        self.text.setText(f"<b>{links.esc(title)}</b><br>{links.esc(body)}{more}")
         self.view_btn.setVisible(change_id is not None)
         self.show()
 

@@ -23,15 +23,28 @@ import threading
 import time
 from typing import Any
 
-# Qt reads these when it starts, so they must be set before the first Qt import. Chromium
-# refuses to start its sandbox as root; the GPU is useless offscreen and a frequent crash cause.
-_DEFAULT_FLAGS = "--no-sandbox --disable-gpu"
-if "QTWEBENGINE_CHROMIUM_FLAGS" not in os.environ:
-    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = _DEFAULT_FLAGS
-elif hasattr(os, "geteuid") and os.geteuid() == 0:
-    _flags = os.environ["QTWEBENGINE_CHROMIUM_FLAGS"].split()
-    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(
-        _flags + [f for f in _DEFAULT_FLAGS.split() if f not in _flags])
+FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
+# The GPU is useless offscreen and a frequent crash cause.
+ALWAYS_FLAGS = ("--disable-gpu",)
+# Chromium refuses to start its sandbox as root, and only then may it go: the sandbox is what
+# keeps a hostile page's renderer exploit inside the renderer.
+ROOT_FLAGS = ("--no-sandbox",)
+
+
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def chromium_flags(existing: str | None, *, as_root: bool) -> str:
+    """The Chromium flags to start with: the user's own, plus ours, with --no-sandbox only
+    for root (a --no-sandbox the user set themselves is theirs to keep)."""
+    flags = (existing or "").split()
+    wanted = ALWAYS_FLAGS + (ROOT_FLAGS if as_root else ())
+    return " ".join(flags + [f for f in wanted if f not in flags])
+
+
+# Qt reads these when it starts, so they must be set before the first Qt import.
+os.environ[FLAGS_ENV] = chromium_flags(os.environ.get(FLAGS_ENV), as_root=running_as_root())
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shiboken6  # noqa: E402
@@ -46,6 +59,8 @@ from PySide6.QtWebEngineCore import (  # noqa: E402
     QWebEngineUrlRequestInfo,
     QWebEngineUrlRequestInterceptor,
 )
+
+from watcher_app.netguard import host_class  # noqa: E402
 
 POLL_MS = 150
 QUIET_S = 0.5  # DOM text, ready state and finished requests unchanged this long: settled
@@ -117,7 +132,16 @@ class _Page(QWebEnginePage):
 
 class _Trimmer(QWebEngineUrlRequestInterceptor):
     """Fetch only what can change the text: no images, fonts, media or tracking pings. Saves
-    the site's bandwidth and ours; runs on Chromium's IO thread, so it only reads the request."""
+    the site's bandwidth and ours; runs on Chromium's IO thread, so it only reads the request.
+
+    Also the address policy of watcher_app.netguard, as far as a URL shows it (Chromium does
+    its own DNS): never a link-local or metadata address, and private or loopback addresses
+    only when the page itself is on one (a page's script must not read the metadata service or
+    the user's router into the DOM we store)."""
+
+    def __init__(self, parent: QObject | None = None, *, allow_private: bool = False) -> None:
+        super().__init__(parent)
+        self.allow_private = allow_private
 
     _SKIP = frozenset(getattr(QWebEngineUrlRequestInfo.ResourceType, name) for name in (
         "ResourceTypeImage", "ResourceTypeFontResource", "ResourceTypeMedia",
@@ -125,8 +149,12 @@ class _Trimmer(QWebEngineUrlRequestInterceptor):
         "ResourceTypePluginResource"))
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
-        if info.resourceType() in self._SKIP:
+        if info.resourceType() in self._SKIP or not self.reachable(info.requestUrl().host()):
             info.block(True)
+
+    def reachable(self, host: str) -> bool:
+        kind = host_class(host) if host else None
+        return kind != "forbidden" and (kind != "private" or self.allow_private)
 
 
 class Renderer(QObject):
@@ -146,7 +174,8 @@ class Renderer(QObject):
         if user_agent:
             self.profile.setHttpUserAgent(user_agent)
         self.profile.downloadRequested.connect(self._on_download)
-        self.trimmer = _Trimmer(self)  # owned by the renderer: outlives the profile's use of it
+        # Owned by the renderer: outlives the profile's use of it.
+        self.trimmer = _Trimmer(self, allow_private=host_class(QUrl(url).host()) == "private")
         self.profile.setUrlRequestInterceptor(self.trimmer)
         self.page: _Page | None = _Page(self.profile)
         attr, settings = QWebEngineSettings.WebAttribute, self.page.settings()

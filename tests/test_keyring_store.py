@@ -20,7 +20,7 @@ import pytest
 from keyring.backends import fail, null
 
 from tests.paths import REPO
-from watcher_app.secrets import (
+from watcher_app.keyring_store import (
     SERVICE,
     SecretsUnavailable,
     backend_status,
@@ -128,7 +128,7 @@ def test_keys_and_values_are_checked() -> None:
 
 
 REAL_STORE_SCRIPT = textwrap.dedent("""
-    from watcher_app.secrets import backend_status, delete_secret, get_secret, store_secret
+    from watcher_app.keyring_store import backend_status, delete_secret, get_secret, store_secret
     ok, message = backend_status()
     assert ok, message
     store_secret("document:7:cookie", "session=abc")

@@ -1,0 +1,60 @@
+"""watcher_app.analysis.acts: what a clause does (acts and their states), who does it, where
+it applies, and the quotes that show it."""
+
+from __future__ import annotations
+
+import pytest
+
+from watcher_app.analysis.acts import clip, is_limited, read_acts
+
+
+def states(sentence: str) -> dict[str, int]:
+    return {k: r.state for k, r in read_acts(sentence).items()}
+
+
+@pytest.mark.parametrize(("sentence", "act", "state"), [
+    # polarity
+    ("Your content is not used to train our models.", "train", 0),
+    ("We never sell your personal data.", "sell", 0),
+    ("We no longer share your data with advertisers.", "share", 0),
+    # modality
+    ("We may use your chats to train our models.", "train", 3),
+    ("We use your chats to train our models unless you opt out.", "train", 2),
+    ("We use your chats to train our models only if you opt in.", "train", 1),
+    ("We share your data with partners with your consent.", "share", 1),
+    ("We do not share your data except as required by law.", "share", 1),
+    # protections and controls: less is worse
+    ("We will notify you before disclosing your data to law enforcement.",
+     "notice-before-disclosure", 3),
+    ("We may notify you before disclosing your data to law enforcement.",
+     "notice-before-disclosure", 2),
+    ("We may change these Terms at any time without notice.", "notice-of-changes", 0),
+    ("You can delete your account at any time.", "right-delete", 3),
+    ("You can ask us to delete your data, but we may decline at our discretion.",
+     "right-delete", 2),
+    ("We are not liable for any losses.", "liable", 0),
+    ("We encrypt your files at rest.", "encrypt", 3),
+    # waivers carry their negation in them
+    ("You may not bring a class action against us.", "class-waiver", 3),
+])
+def test_acts_and_their_states(sentence: str, act: str, state: int) -> None:
+    assert states(sentence).get(act) == state, states(sentence)
+
+
+def test_a_rule_for_users_is_not_a_platform_practice() -> None:
+    assert "sell" not in states("You may not sell data you obtain from the service.")
+    assert "share" not in states("You can choose to share your playlists with friends.")
+
+
+def test_clip_keeps_short_sentences_whole_and_cuts_long_ones() -> None:
+    assert clip("We sell data.", [(3, 7)]) == "We sell data"
+    long = "In some cases and for several reasons that we explain below we may sell your data."
+    assert clip(long, [(long.index("may"), long.index("sell") + 4)]) == "may sell"
+
+
+def test_limited_scope() -> None:
+    assert is_limited("If you live in the EEA, we rely on consent.", ())
+    assert is_limited("We share data as required by law.", ())
+    assert is_limited("We share data.", ("Privacy Policy", "Additional terms for California"))
+    assert not is_limited("We share data.", ("European Privacy Notice", "Sharing"))
+    assert not is_limited("We share data with partners.", ())

@@ -1,0 +1,134 @@
+"""watcher_app.analysis.categories: the topics a change touches, named from the clause that
+changed (not words nearby), with evidence; editorial when no topic is touched."""
+
+from __future__ import annotations
+
+import json
+
+from tests.analysis.conftest import Edit
+from watcher_app.analysis import CATEGORIES, analyze_change
+from watcher_app.analysis.categories import score_categories, select_categories
+from watcher_app.analysis.params import Params
+from watcher_app.analysis.rules import load_rules, rules_dir
+from watcher_app.analysis.sections import diff_sentences
+
+
+def test_rules_are_data_and_name_only_known_categories() -> None:
+    rules = load_rules()
+    assert set(rules.patterns) <= set(CATEGORIES)
+    assert (rules_dir() / "README.md").exists()
+    for name in ("categories.json", "severity.json", "negation.json", "editorial.json",
+                 "clauses.json", "fitted.json"):
+        json.loads((rules_dir() / name).read_text(encoding="utf-8"))
+    assert {a["topic"] for a in rules.clauses["acts"].values()} <= set(CATEGORIES)
+
+
+def test_training_clause_names_ai_training_with_evidence(policy: str, edit: Edit) -> None:
+    new = edit("We do not use your conversations to train our models.",
+               "We may use your conversations to train our models unless you opt out.")
+    a = analyze_change(policy, new)
+    # the opt-out is how training is now allowed, not a topic of its own
+    assert a.categories == ("ai-training",)
+    hit = a.category_hits[0]
+    assert hit.name == "ai-training" and any("train" in e for e in hit.evidence)
+
+
+def test_renamed_entity_and_contact_are_editorial(policy: str, edit: Edit) -> None:
+    new = edit("Example Ltd, 1 Sample Street", "Example Holdings Ltd, 9 Other Street")
+    # "dpo" inside an e-mail address names no data protection officer
+    new = edit("privacy@example.org", "dpo@example.org", new)
+    a = analyze_change(policy, new)
+    assert (a.severity, a.categories) == ("low", ("editorial",))
+
+
+def test_editorial_edit_inside_a_topical_clause_names_the_topic(policy: str,
+                                                                edit: Edit) -> None:
+    old = edit("## 6. Contact", "## 6. Trials\nDuring a trial you agree to the Premium "
+               "Offer Terms.\n## 7. Contact")
+    new = old.replace("the Premium Offer Terms", "the Paid Subscription Terms")
+    a = analyze_change(old, new)
+    assert (a.severity, a.categories) == ("low", ("payments",))
+    assert a.severity_reason.startswith("Low: editorial")
+    assert a.category_hits[0].evidence
+    # a renamed company in a clause about nothing in particular stays editorial
+    renamed = edit("Example Ltd", "Example Holdings Ltd")
+    assert analyze_change(policy, renamed).categories == ("editorial",)
+
+
+def test_a_changed_preposition_is_editorial(policy: str, edit: Edit) -> None:
+    old = edit("## 6. Contact", "## 6. Children\nWe do not knowingly collect information "
+               "about, children under 13.\n## 7. Contact")
+    new = old.replace("information about, children", "information from children")
+    a = analyze_change(old, new)
+    assert (a.severity, a.categories) == ("low", ("editorial",))
+
+
+def test_a_new_section_keeps_its_topic_in_a_big_change(policy: str, edit: Edit) -> None:
+    training = " ".join(f"We may use your {w} to train our models." for w in (
+        "messages", "photos", "voice recordings", "search history", "profile", "posts"))
+    new = edit("We do not use your conversations to train our models.", training)
+    new = edit("## 6. Contact", "## 6. If you are under 18\nAdditional protections "
+               "apply to members who may be 16 or 17 years old.\n## 7. Contact", new)
+    a = analyze_change(policy, new)
+    assert a.categories[0] == "ai-training"
+    assert "minors" in a.categories
+
+
+def test_a_list_neighbour_of_an_insertion_is_not_what_changed(edit: Edit) -> None:
+    old = edit("We use your information to run and improve the service.",
+               "We use your information for verifying your identity, and defending "
+               "against fraud, unauthorized use, and illegal activity.")
+    new = old.replace("identity, and defending", "identity, estimating your age as required "
+                      "by law, and defending")
+    a = analyze_change(old, new)
+    assert "acceptable-use" not in a.categories
+    assert "minors" in a.categories
+
+
+def test_data_we_collect_as_a_noun_phrase_is_not_collection(policy: str, edit: Edit) -> None:
+    new = edit("We use your information to run and improve the service.",
+               "We use your information to run and improve the service. We rely on "
+               "legitimate interests to use the personal data we collect for analytics.")
+    assert "data-collection" not in analyze_change(policy, new).categories
+    new = edit("We use your information to run and improve the service.",
+               "We use your information to run and improve the service. We collect your "
+               "precise device location.")
+    assert "data-collection" in analyze_change(policy, new).categories
+
+
+def test_notice_of_changes_to_the_service_is_not_changes_to_terms(policy: str,
+                                                                  edit: Edit) -> None:
+    new = edit("We use your information to run and improve the service.",
+               "We use your information to run the service and to notify you about "
+               "changes to the Services.")
+    assert "changes-to-terms" not in analyze_change(policy, new).categories
+    new = edit("## 6. Contact", "## 6. Updates\nWe will notify you by e-mail about "
+               "changes to these terms.\n## 7. Contact")
+    assert "changes-to-terms" in analyze_change(policy, new).categories
+
+
+def test_a_licence_that_is_a_profile_field_is_no_content_licence(edit: Edit) -> None:
+    old = edit("- Messages you send to our support team.",
+               "- Messages you send to our support team.\n- Your skills and certifications.")
+    new = old.replace("Your skills and certifications.",
+                      "Your skills, licenses and certifications.")
+    assert "content-license" not in analyze_change(old, new).categories
+
+
+def test_a_document_titled_disclosure_is_no_data_sharing(policy: str, edit: Edit) -> None:
+    new = edit("## 6. Contact", "## 6. Related practices\nRead our Generative AI Development "
+               "Disclosure.\n## 7. Contact")
+    assert analyze_change(policy, new).categories == ("ai-training",)
+
+
+def test_thresholds_decide_how_many_topics_a_big_change_names(policy: str,
+                                                              edit: Edit) -> None:
+    new = edit("We do not use your conversations to train our models.",
+               "We may use your conversations, photos and voice recordings to train our "
+               "models. We keep training data for two years.")
+    diff = diff_sentences(policy, new)
+    scored = score_categories(diff, [False] * len(diff.edits))
+    strict = Params(cat_min=99.0, finding_level="none")
+    loose = Params(cat_min=0.5, cat_rel=0.0, cat_max=10)
+    assert select_categories(scored, strict) == ()
+    assert set(select_categories(scored, loose)) >= {"ai-training", "data-retention"}

@@ -1,0 +1,51 @@
+"""watcher_app.analysis.clauses: the findings of a reworded clause (old state -> new state),
+clauses rewritten in other words, whole sentences added or removed, and their quotes."""
+
+from __future__ import annotations
+
+from watcher_app.analysis import analyze_change
+from watcher_app.analysis.acts import Finding
+from watcher_app.analysis.clauses import compare_clause
+from watcher_app.analysis.sections import diff_sentences
+
+
+def _findings(old: str, new: str) -> list[Finding]:
+    [change] = diff_sentences(old, new).edits
+    return compare_clause(change)
+
+
+def test_an_opt_out_is_about_the_practice_it_controls() -> None:
+    old = "# P\nWe use your chats to train our models.\nYou can opt out of model training."
+    a = analyze_change(old, "# P\nWe use your chats to train our models.")
+    assert a.categories == ("ai-training",) and a.severity == "high"
+    assert "user control" in a.severity_reason
+
+
+def test_the_quote_shows_the_cues_and_the_act() -> None:
+    [f] = _findings("Content you submit is not used to train our models.",
+                    "Content you submit may be used to train our models unless you opt out.")
+    assert f.old == "is not used to train"
+    assert f.new == "may be used to train our models unless you opt out"
+    assert f.quoted().startswith("“is not used to train” became “may be used to train")
+    assert "on by default" in f.what
+
+
+def test_findings_round_trip_through_json() -> None:
+    [f] = _findings("We keep logs for 30 days.", "We keep logs for 90 days.")
+    assert Finding.from_json(f.to_json()) == f
+
+
+def test_a_clause_rewritten_in_other_words_is_compared_with_its_old_self() -> None:
+    old = "# Terms\n## Refunds\nYou may request a refund within 14 days of purchase."
+    new = "# Terms\n## Refunds\nAll purchases are final, and refunds are not available."
+    a = analyze_change(old, new)
+    assert (a.severity, a.categories) == ("high", ("payments",))
+    assert a.findings[0].old and a.findings[0].new  # one clause, both versions quoted
+
+
+def test_a_moved_protection_is_not_removed() -> None:
+    old = "# P\n## Security\nWe encrypt your files at rest.\n## Storage\nFiles stay in the EU."
+    new = ("# P\n## Security\nWe keep your account safe.\n## Storage\nFiles stay in the EU. "
+           "We encrypt your files at rest.")
+    a = analyze_change(old, new)
+    assert not [f for f in a.findings if f.topic == "security" and f.effect == "worse"]

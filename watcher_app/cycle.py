@@ -22,8 +22,10 @@ from urllib.parse import urlsplit
 
 from watcher_app.check_result import CheckResult
 from watcher_app.monitor import Monitor
+from watcher_app.outcomes import Outcome
 from watcher_app.pending import PendingChange
 from watcher_app.recorder import record_error
+from watcher_app.store.db import is_corruption
 from watcher_app.store.models import Document
 
 log = logging.getLogger(__name__)
@@ -107,13 +109,21 @@ def run_checks(monitor: Monitor, docs: Sequence[Document], *, parallel: int = PA
     confirmations spread again. Each document's unexpected failure is recorded as its error,
     never stops the others. Results in the order of `docs`."""
     say = report or (lambda _message: None)
+    fatal: list[BaseException] = []  # a damaged database: never write into it
+
+    def record(doc: Document, exc: Exception, what: str) -> CheckResult:
+        if is_corruption(exc):
+            fatal.append(exc)
+            return CheckResult(doc.platform_id, doc.type, Outcome.ERROR, "", str(exc),
+                               document_id=doc.id)
+        log.exception("the %s of document %s raised", what, doc.id)
+        return record_error(monitor.db, doc, f"internal error: {type(exc).__name__}: {exc}")
 
     def first(doc: Document) -> CheckResult | PendingChange:
         try:
             return monitor.first_pass(doc)
         except Exception as exc:  # noqa: BLE001 - reported in the result and the history
-            log.exception("the check of document %s raised", doc.id)
-            return record_error(monitor.db, doc, f"internal error: {type(exc).__name__}: {exc}")
+            return record(doc, exc, "check")
         finally:
             monitor.db.close()  # this thread's own connection (peewee keeps one per thread)
 
@@ -121,6 +131,8 @@ def run_checks(monitor: Monitor, docs: Sequence[Document], *, parallel: int = PA
         say(f"checking {doc.platform_id} / {doc.type} …")
 
     outcomes = run_spread(docs, hosts_of, first, parallel, start)
+    if fatal:
+        raise fatal[0]  # main() says what to do with a damaged database
     pending = [(doc, p) for doc, p in zip(docs, outcomes, strict=True)
                if isinstance(p, PendingChange)]
     if pending:
@@ -134,13 +146,13 @@ def run_checks(monitor: Monitor, docs: Sequence[Document], *, parallel: int = PA
             try:
                 return monitor.confirm(change)
             except Exception as exc:  # noqa: BLE001 - as above
-                log.exception("the confirmation of document %s raised", doc.id)
-                return record_error(monitor.db, doc,
-                                    f"internal error: {type(exc).__name__}: {exc}")
+                return record(doc, exc, "confirmation")
             finally:
                 monitor.db.close()
 
         confirmed = run_spread(pending, lambda item: hosts_of(item[0]), second, parallel)
+        if fatal:
+            raise fatal[0]
         done = {doc.id: result for (doc, _), result in zip(pending, confirmed, strict=True)}
         outcomes = [done.get(doc.id, out) for doc, out in zip(docs, outcomes, strict=True)]
     return [out for out in outcomes if isinstance(out, CheckResult)]

@@ -120,8 +120,8 @@ class Recorder:
                    detail: dict[str, Any] | None = None) -> None:
         detail = detail or cap.detail or None
         duration = (utcnow() - started).total_seconds()
-        if outcome is Outcome.VERIFIED and _extend_run(doc, code, version, detail, started,
-                                                       duration, cap):
+        if outcome in (Outcome.VERIFIED, Outcome.DEGRADED) and _extend_run(
+                doc, outcome, code, version, detail, started, duration, cap):
             return
         Check.create(document=doc, started_at=started, outcome=str(outcome), code=code,
                      reason=reason, duration_s=duration, http_status=cap.http_status,
@@ -372,16 +372,16 @@ class ImportedVersion:
     analysis: dict[str, Any] | None = None  # for a change: the monitor's analysis fields
 
 
-def _extend_run(doc: Document, code: str, version: Version | None,
+def _extend_run(doc: Document, outcome: Outcome, code: str, version: Version | None,
                 detail: dict[str, Any] | None, started: dt.datetime, duration: float,
                 cap: Capture) -> bool:
-    """A verified check that repeats the document's latest check row (verified, same code,
+    """A verified (or degraded) check that repeats the latest check row (same outcome, code,
     version and detail) is counted into that row instead of adding one: two years of twice-a-
     day checks of an unchanged page are one row. Inside the caller's transaction."""
     last = (Check.select(Check.id, Check.outcome, Check.code, Check.version, Check.detail)
             .where(Check.document == doc.id).order_by(Check.id.desc()).first())
     if last is None or (last.outcome, last.code, last.version_id, last.detail) != (
-            Outcome.VERIFIED, code, version.id if version else None, detail):
+            outcome, code, version.id if version else None, detail):
         return False
     (Check.update(repeats=Check.repeats + 1,
                   first_started_at=peewee.fn.COALESCE(Check.first_started_at, Check.started_at),

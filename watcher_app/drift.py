@@ -1,0 +1,110 @@
+"""Selector drift: when a declared selector stops matching, read the same bytes another way.
+
+Sites restyle every month, and a declaration's `.article` that matched yesterday matches nothing
+today, although the policy is still on the page. Before calling that "needs attention", the
+check re-reads the bytes it already has (no second request) with, in order:
+
+1. Open Terms Archive's declarations of the same document that are in effect now (newest
+   collection first: the ones `catalog --update` keeps current), for the same URL;
+2. the page's own structure: `main`, `article`, `[role=main]`, `#content`, `.content`.
+
+The first that reads as the policy (validate.py says so) is used, and the check says which
+(`Capture.detail["read_with"]`): the outcome is `degraded`, never an alert by itself. A wider
+container than the declared one may bring a header or a footer: `trim_to_baseline` cuts the
+edge lines the current version never had, so switching to a fallback is not a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from watcher_app.store.models import Document
+
+log = logging.getLogger(__name__)
+
+STRUCTURE = ("main", "article", "[role=main]", "#content", ".content")
+
+
+@dataclass(frozen=True)
+class Fallback:
+    select: tuple[str, ...]
+    remove: tuple[str, ...]
+    filters: tuple[str, ...]
+    origin: str  # for people: "Open Terms Archive (genai-eu)", "the page's structure"
+
+    def source(self, declared: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared source read with this fallback's selectors instead."""
+        out = {**declared, "select": list(self.select), "remove": list(self.remove)}
+        out.pop("filter", None)
+        if self.filters:
+            out["filter"] = list(self.filters)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"select": list(self.select), "from": self.origin}
+
+
+FallbackFinder = Callable[[Document, int, Mapping[str, Any]], list[Fallback]]
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.rstrip("/").lower() == b.rstrip("/").lower()
+
+
+def ota_fallbacks(data_dir: Path, doc: Document, source: Mapping[str, Any],
+                  now: dt.datetime | None = None) -> list[Fallback]:
+    """OTA's declarations in effect for this document and URL, newest first (only those
+    whose selectors differ from the declared ones)."""
+    from watcher_app.ota.candidates import candidate_declarations
+    from watcher_app.ota.store import load_ota_catalog
+
+    try:
+        catalog = load_ota_catalog(data_dir)
+        when = now or dt.datetime.now(dt.UTC)
+        candidates = candidate_declarations(catalog, doc.platform_id, doc.type, when)
+    except Exception:  # noqa: BLE001 - a fallback must never turn a check into a crash
+        log.exception("reading the stored OTA declarations for %s failed", doc.id)
+        return []
+    declared = list(source.get("select") or ())
+    out = []
+    for candidate in candidates:
+        for spec in candidate.document.sources:
+            if _same_url(spec.url, str(source.get("url", ""))) and list(spec.select) != declared:
+                out.append(Fallback(tuple(spec.select), tuple(spec.remove), tuple(spec.filters),
+                                    f"Open Terms Archive ({candidate.collection})"))
+    return out
+
+
+def structural_fallbacks(source: Mapping[str, Any]) -> list[Fallback]:
+    declared = set(source.get("select") or ())
+    remove = tuple(source.get("remove") or ())
+    return [Fallback((sel,), remove, (), "the page's structure")
+            for sel in STRUCTURE if sel not in declared]
+
+
+def finder_for(data_dir: Path | None) -> FallbackFinder:
+    """The fallbacks of a monitor whose data folder is `data_dir` (None: structure only)."""
+    def find(doc: Document, index: int, source: Mapping[str, Any]) -> list[Fallback]:
+        found = ota_fallbacks(data_dir, doc, source) if data_dir is not None else []
+        return [*found, *structural_fallbacks(source)]
+    return find
+
+
+def trim_to_baseline(lines: Sequence[str], baseline: Sequence[str] | None) -> list[str]:
+    """`lines` without the leading and trailing lines outside the span the current version
+    covers: before the first occurrence of its first line, after the last of its last line.
+    An end that is not found (that paragraph changed) is not cut: a real edit at an edge must
+    still be seen."""
+    out = list(lines)
+    if not baseline or not out:
+        return out
+    if baseline[0] in out:
+        out = out[out.index(baseline[0]):]
+    if baseline[-1] in out:
+        out = out[:len(out) - out[::-1].index(baseline[-1])]
+    return out

@@ -92,6 +92,12 @@ def _catalog_update(args: argparse.Namespace) -> int:
     if not args.source:  # the configured sources: this counts as the weekly update too
         note_update(settings, results, dt.datetime.now(dt.UTC))
         save_settings(settings)
+    switched = []
+    if any(r.status == "updated" for r in results):
+        from watcher_app.ota.upgrade import upgrade_declarations
+
+        # watched documents whose OTA declaration was replaced follow it (never an alert)
+        switched = upgrade_declarations(_open(args), data_dir(args.data_dir))
     if args.json:
         _print_json([r.to_json() for r in results])
     else:
@@ -99,6 +105,8 @@ def _catalog_update(args: argparse.Namespace) -> int:
             print(r.line())
             for skip in r.skipped if r.status == "updated" else ():
                 print(f"    skipped {skip.file.split('/')[-1]}: {skip.reason}")
+    for item in switched:
+        print(item.line(), file=sys.stderr if args.json else sys.stdout)
     return 0 if all(r.ok for r in results) else 1
 
 

@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from watcher_app.store.models import Document
+from watcher_app.store.models import Document, Setting
 
 log = logging.getLogger(__name__)
+
+# A document switched to a newer declaration whose old snapshot could not be re-read with it:
+# its next differing capture is a technical upgrade, not a change (ota/upgrade.py).
+SWITCH_KEY = "declaration.switched.{document}"
 
 STRUCTURE = ("main", "article", "[role=main]", "#content", ".content")
 
@@ -108,3 +112,13 @@ def trim_to_baseline(lines: Sequence[str], baseline: Sequence[str] | None) -> li
     if baseline[-1] in out:
         out = out[:len(out) - out[::-1].index(baseline[-1])]
     return out
+
+
+def pending_switch(doc: Document) -> str | None:
+    """The reason to record when this document's next differing capture follows a switch."""
+    row = Setting.get_or_none(Setting.key == SWITCH_KEY.format(document=doc.id))
+    return str(row.value.get("reason")) if row is not None and row.value else None
+
+
+def clear_switch(doc: Document) -> None:
+    Setting.delete().where(Setting.key == SWITCH_KEY.format(document=doc.id)).execute()

@@ -147,6 +147,12 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
+        switched = drift.pending_switch(doc)
+        if switched is not None:  # the first capture with a newer OTA declaration
+            drift.clear_switch(doc)
+            if not cap.same_raw and cap.key_sha256 != current.key_sha256:
+                return rec.version(doc, cap, started, current, VersionKind.UPGRADE,
+                                   Code.DECLARATION_UPGRADE, switched)
         if current.origin != Origin.LIVE:  # perhaps the first live capture after an import
             from watcher_app.backfill.live import first_live_capture
 

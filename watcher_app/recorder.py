@@ -233,11 +233,11 @@ class Recorder:
     def version(self, doc: Document, cap: Capture, started: dt.datetime,
                 current: Version | None, kind: VersionKind, code: str, reason: str,
                 analysis: dict[str, Any] | None = None) -> CheckResult:
-        """A new current version (first, noise or change) with its snapshots and, for a
+        """A new current version (first, noise, change or upgrade) with its snapshots and, for a
         change, the change and its analysis (computed by the caller, outside the lock)."""
         text = "\n".join(cap.lines)
-        outcome = {VersionKind.FIRST: Outcome.FIRST,
-                   VersionKind.CHANGE: Outcome.CHANGED}.get(kind, Outcome.NOISE)
+        outcome = {VersionKind.FIRST: Outcome.FIRST, VersionKind.CHANGE: Outcome.CHANGED,
+                   VersionKind.UPGRADE: Outcome.UPGRADE}.get(kind, Outcome.NOISE)
         # The slow parts before the write lock: cutting and compressing, the diff statistics.
         snapshots = self._prepare_snapshots(doc, cap)
         version = Version(document=doc, text=text, sha256=sha256(text),

@@ -17,6 +17,7 @@ edge lines the current version never had, so switching to a fallback is not a ch
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,11 +35,19 @@ SWITCH_KEY = "declaration.switched.{document}"
 STRUCTURE = ("main", "article", "[role=main]", "#content", ".content")
 
 
+Selector = str | dict[str, Any]  # a CSS selector, or OTA's {startBefore, endBefore…} range
+
+
+def selector_text(select: Sequence[Selector]) -> str:
+    """For people: `main`, or a range selector as its JSON."""
+    return ", ".join(s if isinstance(s, str) else json.dumps(s, sort_keys=True) for s in select)
+
+
 @dataclass(frozen=True)
 class Fallback:
-    select: tuple[str, ...]
-    remove: tuple[str, ...]
-    filters: tuple[str, ...]
+    select: tuple[Selector, ...]
+    remove: tuple[Selector, ...]
+    filters: tuple[Selector, ...]  # OTA's named filters (a name, or a name with options)
     origin: str  # for people: "Open Terms Archive (genai-eu)", "the page's structure"
 
     def source(self, declared: Mapping[str, Any]) -> dict[str, Any]:

@@ -197,7 +197,8 @@ class Monitor:
             return self.recorder.verified(doc, cap, started, current)
         # The text is the current version's, read through a fallback: no change, but the
         # declaration needs a look (the health view says so).
-        used = "; ".join(f"{r['from']}: {', '.join(r['select'])}" for r in cap.detail["read_with"])
+        used = "; ".join(f"{r['from']}: {drift.selector_text(r['select'])}"
+                         for r in cap.detail["read_with"])
         return self.recorder.verified(
             doc, cap, started, current, Outcome.DEGRADED, Code.FALLBACK_SELECTOR,
             f"verified, read with a fallback selector ({used}): the declared selector no "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.judged import HOSTILE, add_flip
+from tests.support.judged import HOSTILE, WHY, add_flip
 from tests.support.watch_db import add_document, fresh_database
 from tests.test_cli import gw
 from watcher_app.store.models import Change
@@ -105,7 +105,7 @@ def test_history_prints_the_reason_and_the_correction(home: tuple[Path, int]) ->
     assert versions.returncode == 0, versions.stderr
     assert "[High]" in versions.stdout
     assert f"change #{change_id} · Severity: High" in versions.stdout
-    assert "Why: “is not used to train” became “may be used to train" in versions.stdout
+    assert f"Why: {WHY}" in versions.stdout
     assert gw(folder, "correct", "acme", "--document", "Privacy Policy", "--change",
               str(change_id), "--severity", "medium", "--note", "seen").returncode == 0
     versions = gw(folder, "history", "acme", "--document", "Privacy Policy", "--versions")
@@ -138,7 +138,7 @@ def test_history_of_checks_prints_the_change_with_its_reason(tmp_path: Path) -> 
     out = gw(folder, "history", "acme")
     assert out.returncode == 0, out.stderr
     assert f"    change #{change.id} · Severity: High" in out.stdout
-    assert "    Why: “is not used to train”" in out.stdout
+    assert f"    Why: {WHY}" in out.stdout
     rows = json.loads(gw(folder, "history", "acme", "--json").stdout)
     [changed] = [r for r in rows if r["change"]]
     assert {"severity_reason", "user_severity", "user_categories", "user_note",

@@ -340,6 +340,6 @@ def test_change_alert_body_says_why(bus: str, db: peewee.Database) -> None:
     assert shown.summary == "Acme — Privacy Policy changed (High)"
     why, where = shown.body.split("\n")
     assert why.startswith("AI training on users' data is now on by default (users must opt "
-                          "out): “is not used to train” → “may be used to train our")
+                          "out): “is not used to train” became “may be used to train our")
     assert len(why) <= 200 and where == "Under “Privacy Policy › AI features”"
     assert Alert.get().body == shown.body

@@ -240,8 +240,7 @@ def cmd_check_document(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from watcher_app.corrections import Judgement
-    from watcher_app.reports import history, version_history
+    from watcher_app.reports import change_judgement, history, version_history
 
     _open(args)
     if args.versions:
@@ -253,10 +252,11 @@ def cmd_history(args: argparse.Namespace) -> int:
             return 0
         for v in versions:
             origin = "archive" if v["origin"] != "live" else "live"
-            judged = Judgement.from_json(v)
-            extra = f" [{judged.short_label()}] {v['summary']}" if judged.severity else ""
+            judged = change_judgement(v["change"]) if v["change"] is not None else None
+            extra = (f" [{judged.short_label()}] {v['summary']}" if judged and judged.severity
+                     else "")
             print(f"v{v['version']:<5} {v['captured_at']}  {origin:7s} {v['kind']:6s}{extra}")
-            if v["change"] is not None:
+            if judged is not None:
                 _print_judgement(judged, v["change"])
         return 0
     rows = history(args.id, args.document)
@@ -266,8 +266,9 @@ def cmd_history(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['at']}  {row['document']:28s} {row['outcome']:9s} "
               f"v{row['version'] or '-':<5} {row['reason']}")
-        if row["change"] is not None:
-            _print_judgement(Judgement.from_json(row["change"]), row["change"]["id"])
+        judged = change_judgement(row["change"]["id"]) if row["change"] is not None else None
+        if judged is not None:
+            _print_judgement(judged, row["change"]["id"])
     return 0
 
 

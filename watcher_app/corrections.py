@@ -60,25 +60,44 @@ def short_reason(reason: str | None, limit: int = 180) -> str:
     return text if len(text) <= limit else _cut(text, limit)
 
 
-def brief_reason(analysis: dict[str, Any] | None, limit: int = 200) -> str:
-    """Why a change got its severity, in a notification's few lines: the deciding finding as
-    "What it means: “old” → “new”" with each quote kept short, else the reason cut at a word.
-    (Read from the findings, never parsed from the reason's words.)"""
+def deciding_finding(analysis: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The finding that set the severity (the analysis lists it first), or None when a rule
+    did (a size, an editorial change) or the analysis predates findings."""
     data = analysis or {}
     findings = data.get("findings") or []
     top = findings[0] if findings else None
     if top and top.get("level") == data.get("severity") and top.get("level") != "low":
-        what = str(top.get("what") or "")
-        old, new = _clip(str(top.get("old") or "")), _clip(str(top.get("new") or ""))
-        quotes = (f"“{old}” → “{new}”" if old and new else f"now says “{new}”" if new
-                  else f"no longer says “{old}”" if old else "")
-        favour = " (in users' favour)" if top.get("effect") == "better" else ""
-        text = f"{what[:1].upper()}{what[1:]}{favour}" + (f": {quotes}" if quotes else "")
-        return text if len(text) <= limit else _cut(text, limit)
-    return short_reason(data.get("severity_reason"), limit)
+        return dict(top)
+    return None
 
 
-def _clip(quote: str, words: int = 9) -> str:
+def explain(analysis: dict[str, Any] | None, *, clip: int | None = None) -> str:
+    """Why a change got its severity, meaning first: "AI training on users' data is now on by
+    default: “is not used to train” became “may be used to train …”". Read from the deciding
+    finding (never parsed from the reason's words); else the reason without its "High: ".
+    `clip`: keep each quote to that many words (a notification)."""
+    data = analysis or {}
+    top = deciding_finding(data)
+    if top is None:
+        return reason_text(data.get("severity_reason"))
+    what = str(top.get("what") or "")
+    old, new = str(top.get("old") or ""), str(top.get("new") or "")
+    if clip:
+        old, new = _clip(old, clip), _clip(new, clip)
+    quotes = (f"“{old}” became “{new}”" if old and new else f"now says “{new}”" if new
+              else f"no longer says “{old}”" if old else "")
+    favour = " (in users' favour)" if top.get("effect") == "better" else ""
+    head = f"{what[:1].upper()}{what[1:]}{favour}"
+    return f"{head}: {quotes}" if quotes else head
+
+
+def brief_reason(analysis: dict[str, Any] | None, limit: int = 200) -> str:
+    """Why, in a notification's few lines: explain() with short quotes, cut at a word."""
+    text = explain(analysis, clip=9)
+    return text if len(text) <= limit else _cut(text, limit)
+
+
+def _clip(quote: str, words: int) -> str:
     parts = quote.split()
     return quote if len(parts) <= words else " ".join(parts[:words]) + " …"
 
@@ -93,11 +112,11 @@ class Judgement:
 
     app_severity: str | None
     app_categories: tuple[str, ...]
-    reason: str = ""  # the analysis' severity_reason (quotes the clause)
+    reason: str = ""  # why, meaning first, quoting the clause (explain())
     user_severity: str | None = None
     user_categories: tuple[str, ...] | None = None
     note: str | None = None
-    corrected_at: dt.datetime | str | None = None
+    corrected_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, change: Any) -> Judgement:
@@ -107,24 +126,11 @@ class Judgement:
         return cls(
             app_severity=change.severity or analysis.get("severity"),
             app_categories=tuple(change.categories or ()),
-            reason=str(analysis.get("severity_reason") or ""),
+            reason=explain(analysis) if analysis else "",
             user_severity=getattr(change, "user_severity", None),
             user_categories=None if user_cats is None else tuple(user_cats),
             note=getattr(change, "user_note", None),
             corrected_at=getattr(change, "corrected_at", None))
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Judgement:
-        """From a change as `history --json` gives it (reports.judgement_json)."""
-        user_cats = data.get("user_categories")
-        return cls(
-            app_severity=data.get("severity"),
-            app_categories=tuple(data.get("categories") or ()),
-            reason=str(data.get("severity_reason") or ""),
-            user_severity=data.get("user_severity"),
-            user_categories=None if user_cats is None else tuple(user_cats),
-            note=data.get("user_note"),
-            corrected_at=data.get("corrected_at"))
 
     @property
     def severity(self) -> str | None:
@@ -161,8 +167,8 @@ class Judgement:
         return label(self.severity) + (" (yours)" if self.severity_is_users else "")
 
     def app_reading(self) -> str:
-        """The app's severity and why, in one line: "Medium — “…” became “…” — …"."""
-        why = reason_text(self.reason)
+        """The app's severity and why, in one line: "High — AI training … : “…” became “…”"."""
+        why = self.reason
         head = label(self.app_severity) if self.app_severity else "Unrated"
         return f"{head} — {why}" if why else head
 
@@ -171,7 +177,7 @@ class Judgement:
         (whose), why, the topics, the note. `topic` names a category (default: its id)."""
         name = topic or (lambda c: c)
         out = [f"Severity: {self.severity_label()}"]
-        why = reason_text(self.reason)
+        why = self.reason
         if why:
             out.append(f"Why the app said {label(self.app_severity)}: {why}"
                        if self.severity_is_users else f"Why: {why}")

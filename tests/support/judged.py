@@ -47,3 +47,7 @@ def add_flip(doc: Document, *, read: bool = False) -> Change:
         categories=list(analysis.categories), summary=analysis.summary,
         effective_date=analysis.effective_date, analysis=analysis.to_json(), read=read,
         notified=True)
+
+# how the app explains the flip's severity (the deciding finding, meaning first)
+WHY = ("AI training on users' data is now on by default (users must opt out): "
+       "“is not used to train” became “may be used to train our")

@@ -96,13 +96,12 @@ class AnalysisPanel(QTextBrowser):
             whose = ""
             if judged.severity_is_users:
                 app = corrections.label(judged.app_severity) if judged.app_severity else "nothing"
-                whose = (f" \u2014 your rating <span style='color:{muted}'>(the app said "
+                whose = (f" &nbsp;<b>your rating</b> <span style='color:{muted}'>(the app said "
                          f"{_esc(app)})</span>")
-            parts.append(f"<p>{theme.severity_pill(judged.severity)}&nbsp; <b>"
-                         f"{_esc(corrections.label(judged.severity))} severity</b>{whose}</p>")
+            parts.append(f"<p><b>Severity:</b> {theme.severity_pill(judged.severity)}{whose}</p>")
         else:
             parts.append(f'<p style="color:{muted}">Severity not assessed.</p>')
-        why = corrections.reason_text(judged.reason)
+        why = judged.reason
         if why:
             label = (f"Why the app said {corrections.label(judged.app_severity)}:"
                      if judged.severity_is_users else "Why:")
@@ -131,36 +130,32 @@ class AnalysisPanel(QTextBrowser):
                             f"{FAVOUR}</b></span>")
             if f.limited:
                 tags.append(f"<span style='color:{muted}'>limited scope</span>")
-            items.append(f"<li><b>{_esc(_capital(f.what))}</b> \u00b7 "
+            items.append(f"<li style='margin-bottom:4px'><b>{_esc(_capital(f.what))}</b> \u00b7 "
                          + " \u00b7 ".join(tags) + f"<br>{_quotes_html(f, muted)}</li>")
         return f"<h4>What changed for users</h4><ul>{''.join(items)}</ul>"
 
     def _categories_html(self, info: ChangeInfo, data: dict[str, Any]) -> str:
-        judged = info.judgement
-        hits = data.get("category_hits") or []
-        if not hits and not judged.categories:
+        """The topics (whose), then the evidence the app found for its own, less what the
+        findings above already quote."""
+        judged, muted = info.judgement, self._muted()
+        if not judged.categories:
             return ""
         names = ", ".join(_esc(theme.category_label(c)) for c in judged.categories)
-        parts = ["<h4>Topics</h4>"]
         if judged.categories_are_users:
             app = ", ".join(_esc(theme.category_label(c)) for c in judged.app_categories)
-            parts.append(f"<p>{names} \u2014 yours <span style='color:{self._muted()}'>"
-                         f"(the app said {app or 'none'})</span></p>")
-        elif not hits:
-            parts.append(f"<p>{names}</p>")
-        # the evidence the app found for its topics, less what the findings above quote
+            names += (f" &nbsp;<b>yours</b> <span style='color:{muted}'>(the app said "
+                      f"{app or 'none'})</span>")
         shown = {Finding.from_json(f).quoted() for f in data.get("findings") or []}
-        for hit in hits:
+        items = []
+        for hit in data.get("category_hits") or []:
             name = str(hit.get("name", "?"))
             if name not in judged.app_categories:
-                continue  # a topic considered and not chosen
-            evidence = [e for e in hit.get("evidence") or [] if e not in shown]
-            quotes = "".join(f'<li style="color:{self._muted()}">{_esc(e)}</li>'
-                             for e in evidence)
-            parts.append(f"<p style='margin-bottom:0'><b>{_esc(theme.category_label(name))}"
-                         f"</b></p>" + (f"<ul style='margin-top:0'>{quotes}</ul>" if quotes
-                                        else ""))
-        return "".join(parts)
+                continue  # a topic the app considered and did not choose
+            for quote in [e for e in hit.get("evidence") or [] if e not in shown][:3]:
+                items.append(f"<li><span style='color:{muted}'>"
+                             f"{_esc(theme.category_label(name))}:</span> {_esc(quote)}</li>")
+        evidence = f"<ul>{''.join(items)}</ul>" if items else ""
+        return f"<h4>Topics</h4><p>{names}</p>{evidence}"
 
     def _sections_html(self, data: dict[str, Any]) -> str:
         sections = data.get("sections") or []

@@ -176,6 +176,7 @@ def replay_cases(data: Path, truth: Path, tool: ModuleType, only: str = "",
                     db.close()
         finally:
             server.shutdown()
+            server.server_close()  # the listening socket too (warnings are errors in tests)
     return cases
 
 

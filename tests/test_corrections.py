@@ -133,6 +133,26 @@ def test_brief_reason_for_a_notification(db: peewee.SqliteDatabase, flip: Change
     assert brief_reason(None) == ""
 
 
+def test_explain_reads_the_deciding_finding_never_the_reason_words() -> None:
+    def analysis(severity: str, *findings: dict) -> dict:
+        return {"severity": severity, "severity_reason": f"{severity.title()}: as the rule said",
+                "findings": list(findings)}
+
+    better = {"level": "medium", "effect": "better", "what": "adds a protection: encryption",
+              "new": "we encrypt your messages"}
+    assert corrections.explain(analysis("medium", better)) == (
+        "Adds a protection: encryption (in users' favour): now says “we encrypt your messages”")
+    gone = {"level": "high", "effect": "worse", "what": "removes a right: appeal",
+            "old": "you can appeal"}
+    assert corrections.explain(analysis("high", gone)) == (
+        "Removes a right: appeal: no longer says “you can appeal”")
+    # the first finding did not set the severity (a size rule did), or it is only low: the
+    # reason itself, without its level
+    assert corrections.explain(analysis("high", better)) == "as the rule said"
+    assert corrections.explain(analysis("low", dict(better, level="low"))) == "as the rule said"
+    assert corrections.explain({}) == "" and corrections.explain(None) == ""
+
+
 def test_parse_helpers() -> None:
     assert corrections.parse_severity(" HIGH ") == "high"
     assert corrections.parse_severity("") is None

@@ -53,13 +53,6 @@ def reason_text(reason: str | None) -> str:
     return REASON_PREFIX.sub("", (reason or "").strip(), count=1)
 
 
-def short_reason(reason: str | None, limit: int = 180) -> str:
-    """The reason cut to `limit` characters at a word, for a notification: the clause quotes
-    come first in it, so the cut keeps what changed and drops the tail."""
-    text = reason_text(reason)
-    return text if len(text) <= limit else _cut(text, limit)
-
-
 def deciding_finding(analysis: dict[str, Any] | None) -> dict[str, Any] | None:
     """The finding that set the severity (the analysis lists it first), or None when a rule
     did (a size, an editorial change) or the analysis predates findings."""

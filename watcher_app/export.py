@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from watcher_app import APP_NAME, __version__
-from watcher_app.corrections import correction_json, reason_text
+from watcher_app.corrections import correction_json, explain
 from watcher_app.outcomes import Outcome
 from watcher_app.reports import NotFound, find_document
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
@@ -197,7 +197,7 @@ def change_report_html(change: Change) -> str:
         + "; ".join(html.escape(e) for e in h.get("evidence", [])[:4]) + "</li>" for h in hits
         if h.get("name") in (change.categories or []))
     cats = ", ".join(change.categories or []) or "—"
-    reason = reason_text(analysis.get("severity_reason"))
+    reason = explain(analysis)  # meaning first, then the clause, as the app shows it
     header = (
         f"<section class='gw-report'><h1>{html.escape(doc.platform.name)} — "
         f"{html.escape(doc.type)} changed</h1>"

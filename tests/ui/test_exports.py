@@ -74,4 +74,7 @@ def test_change_report_pdf_shows_both_readings(qtbot, acme: Document,  # noqa: A
     assert "Your correction" in text and "Severity (yours): Medium (the app said High)" in text
     assert "Your note: Opt-out is one click away" in text
     assert "The app's reading" in text and "Severity (the app's): High" in text
-    assert "is not used to train" in text  # the reason quotes the clause
+    # the reason as the app shows it: what it means, then the clause quoted
+    assert ("Severity (the app's): High — AI training on users' data is now on by default "
+            "(users must opt out): “is not used to train” became “may be used to train our"
+            in text)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import peewee
 
@@ -146,7 +147,7 @@ def feed_page(flt: FeedFilter, offset: int, limit: int = PAGE) -> list[FeedRow]:
     query = (_feed_query(flt).order_by(Change.detected_at.desc(), Change.id.desc())
              .offset(offset).limit(limit))
     rows = []
-    for c in query:
+    for c in cast(Iterable[Change], query):  # (peewee's stubs type the rows as Model)
         judged = Judgement.of(c)
         rows.append(FeedRow(c.id, c.document_id, c.detected_at, c.document.platform.name,
                             c.document.type, judged.severity, list(judged.categories),

@@ -121,3 +121,30 @@ def add_versions(doc: Document, texts: list[str], *, analysis: dict | None = Non
                 categories=["data-retention"], analysis=analysis))
         previous = version
     return changes
+
+
+def record_change(acme: Document, server: LoopbackServer, monitor_factory) -> Change:  # noqa: ANN001
+    """Three versions of `acme` recorded by the real monitor: first, noise, a real change."""
+    monitor = monitor_factory()
+    assert monitor.check(acme).status == "first"
+    # punctuation only: a "noise" version, kept and never alerted
+    server.route("/privacy", policy_html([p.replace(",", ";", 1) for p in PARAGRAPHS]))
+    assert monitor.check(Document.get_by_id(acme.id)).status == "unchanged"
+    server.route("/privacy", policy_html(changed_paragraphs()))
+    result = monitor.check(Document.get_by_id(acme.id))
+    assert result.status == "changed"
+    return Change.get_by_id(result.change)
+
+
+def make_window(qtbot, db, data_dir):  # noqa: ANN001, ANN201 - a MainWindow
+    """The main window, shown and active (shortcuts only reach the active window)."""
+    from PySide6.QtTest import QTest
+
+    from watcher_app.ui.main_window import MainWindow
+
+    window = MainWindow(db, data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)  # shortcuts only reach the active window
+    return window

@@ -6,17 +6,15 @@ from pathlib import Path
 
 from tests.loopback import LoopbackServer
 from tests.paths import PAGES
+from tests.support.setup import add_custom_doc
 from watcher_app.isolated import ChildProcessMonitor
 from watcher_app.store.models import Change, Document, Version
-from watcher_app.watchlist import add_custom
 
 
 def test_child_process_check_records_in_the_shared_database(db, server: LoopbackServer,
                                                             tmp_path: Path) -> None:
     server.route("/p", (PAGES / "base.html").read_bytes())
-    add_custom(db, "acme", {"name": "Acme", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    doc = Document.get()
+    doc = add_custom_doc(db, server.url("/p"), name="Acme")
     monitor = ChildProcessMonitor(tmp_path / "data", confirm_delay_s=0)
     first = monitor.check(doc)
     assert first.status == "first" and first.version_id == Version.get().id
@@ -28,9 +26,8 @@ def test_child_process_check_records_in_the_shared_database(db, server: Loopback
 
 def test_a_hung_child_is_killed_and_reported(db, server: LoopbackServer, tmp_path: Path) -> None:
     server.route("/p", b"", fault="hang")
-    add_custom(db, "acme", {"name": "Acme", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    result = ChildProcessMonitor(tmp_path / "data", timeout_s=2).check(Document.get())
+    doc = add_custom_doc(db, server.url("/p"), name="Acme")
+    result = ChildProcessMonitor(tmp_path / "data", timeout_s=2).check(doc)
     assert result.status == "error" and "did not finish" in result.reason
     assert Version.select().count() == 0
 
@@ -43,9 +40,7 @@ def test_a_hung_child_is_recorded_by_the_scheduler(db, server: LoopbackServer,
     from watcher_app.store.models import Check
 
     server.route("/p", b"", fault="hang")
-    add_custom(db, "acme", {"name": "Acme", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    doc = Document.get()
+    doc = add_custom_doc(db, server.url("/p"), name="Acme")
     scheduler = CheckScheduler(
         db, lambda: ChildProcessMonitor(tmp_path / "data", timeout_s=2), startup_delay_s=0,
         tick_s=3600)

@@ -24,8 +24,8 @@ from watcher_app.reports import (
     verify,
     version_history,
 )
-from watcher_app.store import models
-from watcher_app.store.models import Change, Document, Snapshot, Version
+from watcher_app.store import content, models
+from watcher_app.store.models import Change, Chunk, Document, Snapshot, Version
 from watcher_app.watchlist import add_custom
 
 CLAUSES = [
@@ -174,8 +174,9 @@ def test_diff_report_in_text_html_and_json(recorded) -> None:  # noqa: ANN001
     with pytest.raises(NotFound, match="version 1 is the first"):
         diff_report("acme", "Privacy Policy", None, 1, "text")
     # a version stored before extraction dropped control characters: none reach the terminal
-    Version.update(text=Version.text + "\nA line with an escape \x1b[31m inside.").where(
-        Version.id == find_version("acme", "Privacy Policy").id).execute()
+    latest = find_version("acme", "Privacy Policy")
+    latest.text = latest.text + "\nA line with an escape \x1b[31m inside."
+    latest.save()  # the text is stored in compressed chunks: written through the model
     coloured = diff_report("acme", "Privacy Policy", None, None, "text")
     assert "\x1b[31m" not in coloured and "A line with an escape" in coloured
 
@@ -195,17 +196,23 @@ def test_verify_rehashes_every_text_and_snapshot(db, recorded) -> None:  # noqa:
     assert problems == [] and counted == {"versions": 5, "snapshots": Snapshot.select().count()}
     assert counted["snapshots"] >= 3
     v1 = find_version("acme", "Privacy Policy", 1)
-    Version.update(text=v1.text + " tampered").where(Version.id == v1.id).execute()
+    Version.update(sha256=hashlib.sha256(b"tampered").hexdigest()).where(
+        Version.id == v1.id).execute()
+    # snapshots live in compressed chunks: corrupt one chunk, and rewrite another validly
     snaps = list(Snapshot.select().order_by(Snapshot.id))
-    Snapshot.update(raw=b"not zlib").where(Snapshot.id == snaps[0].id).execute()
-    Snapshot.update(raw=zlib.compress(b"other bytes")).where(Snapshot.id == snaps[1].id).execute()
+    first = content.unpack(snaps[0].raw_chunks)[0]
+    Chunk.update(data=b"not zlib").where(Chunk.id == first).execute()
+    other = content.unpack(snaps[1].raw_chunks)[0]
+    Chunk.update(data=zlib.compress(b"other bytes")).where(Chunk.id == other).execute()
     # a change pointing at another document's version
     change = Change.get(Change.document == privacy)
     Change.update(to_version=find_version("acme", "Terms of Service", 1)).where(
         Change.id == change.id).execute()
     problems, _ = verify(db)
+    assert problems[1].startswith(
+        f"snapshot {snaps[0].id}: compressed bytes are corrupt (chunk {first} is corrupt")
+    problems[1] = "corrupt"
     assert problems == [
-        f"version {v1.id}: text does not match its SHA-256",
-        f"snapshot {snaps[0].id}: compressed bytes are corrupt",
+        f"version {v1.id}: text does not match its SHA-256", "corrupt",
         f"snapshot {snaps[1].id}: bytes do not match their SHA-256",
         "1 change(s) point at a version of another document"]

@@ -164,3 +164,38 @@ def test_trim_to_baseline_cuts_only_edges_the_version_never_had() -> None:
     assert trim_to_baseline(["Banner", "New title", "a", "b", "c", "Related"], base) == [
         "Banner", "New title", "a", "b", "c"]
     assert trim_to_baseline(["x"], None) == ["x"]
+
+
+def test_health_says_read_with_a_fallback_and_the_declared_selector_comes_back(setup) -> None:
+    from watcher_app.ui.queries import sidebar_status
+    from watcher_app.ui.sidebar import doc_line
+
+    server, doc, monitor = setup
+    monitor.check(doc)
+    server.route("/privacy", new_markup(CLAUSES))
+    monitor.check(doc)
+    (status,) = [d for p in sidebar_status() for d in p.documents]
+    assert status.health == "degraded"
+    assert doc_line(status).startswith("Read with a fallback selector")
+    # the site restores its markup: the declared selector is used again, and health is ok
+    server.route("/privacy", old_markup(CLAUSES))
+    result = monitor.check(doc)
+    assert (result.outcome, result.code) == ("verified", "same-text"), result
+    (status,) = [d for p in sidebar_status() for d in p.documents]
+    assert status.health == "ok"
+
+
+def test_the_largest_text_block_when_no_common_container_holds_it(setup) -> None:
+    server, doc, monitor = setup
+    first = monitor.check(doc)
+    body = "".join(f"<p>{c}</p>" for c in CLAUSES[1:])
+    server.route("/privacy", (
+        f"<html><body><div class='top'><p>Home</p></div><div class='legal-body-v2'>"
+        f"<h1>{CLAUSES[0]}</h1>{body}</div><div class='foot'><p>© Acme</p></div>"
+        f"</body></html>").encode())
+    result = monitor.check(doc)
+    assert result.outcome == "degraded" and result.version_id == first.version_id, result
+    check = Check.select().order_by(Check.id.desc()).get()
+    assert check.detail["read_with"][0] == {"source": server.url("/privacy"),
+                                            "select": ["div.legal-body-v2"],
+                                            "from": "the page's largest text block"}

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from watcher_app import credentials, render
-from watcher_app.drift import FallbackFinder, trim_to_baseline
+from watcher_app.drift import FallbackFinder, largest_block, trim_to_baseline
 from watcher_app.extract import Extracted, extract_document
 from watcher_app.extract.errors import PdfError
 from watcher_app.extract.normalize import text_words, words_sha256
@@ -267,7 +267,12 @@ def _fall_back(cap: Capture, got: _Fetched, drift: _Drift, index: int,
     """The declared selector matches nothing: read the same bytes with the first fallback that
     gives the policy (drift.py), trimmed to the current version's span. None found: the
     selector miss stands."""
-    for fallback in drift.find(drift.doc, index, got.source):
+    candidates = drift.find(drift.doc, index, got.source)
+    if got.content_type != "application/pdf":
+        block = largest_block(got.raw().decode("utf-8", "replace"))
+        if block is not None and block.select not in [c.select for c in candidates]:
+            candidates.append(block)  # last: the element holding the most paragraph text
+    for fallback in candidates:
         read, trouble = _read(fallback.source(got.source), got.raw(), got.content_type,
                               got.charset, got.result.url)
         if trouble is None and read is not None and read.lines:

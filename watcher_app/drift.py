@@ -100,6 +100,39 @@ def structural_fallbacks(source: Mapping[str, Any]) -> list[Fallback]:
             for sel in STRUCTURE if sel not in declared]
 
 
+def largest_block(raw_html: str) -> Fallback | None:
+    """The element holding the most paragraph text (the readability heuristic: each `<p>` and
+    `<li>` counts its words to its parent), as a selector that finds it again: its id, else its
+    tag and classes. None when it has neither (a selector would be a brittle path)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(raw_html)
+    scores: dict[int, tuple[int, Any]] = {}
+    for para in tree.css("p, li"):
+        parent = para.parent
+        if parent is None or parent.tag in ("ul", "ol"):
+            parent = parent.parent if parent is not None else None
+        if parent is None or parent.tag in ("body", "html"):
+            continue
+        words = len(para.text(separator=" ").split())
+        key = parent.mem_id
+        total, _ = scores.get(key, (0, parent))
+        scores[key] = (total + words, parent)
+    if not scores:
+        return None
+    _, node = max(scores.values(), key=lambda pair: pair[0])
+    ident = (node.attributes.get("id") or "").strip()
+    classes = [c for c in (node.attributes.get("class") or "").split() if c.isidentifier()
+               or c.replace("-", "_").isidentifier()]
+    if ident and ident.replace("-", "_").isidentifier():
+        selector = f"#{ident}"
+    elif classes:
+        selector = node.tag + "".join(f".{c}" for c in classes)
+    else:
+        return None
+    return Fallback((selector,), (), (), "the page's largest text block")
+
+
 def finder_for(data_dir: Path | None) -> FallbackFinder:
     """The fallbacks of a monitor whose data folder is `data_dir` (None: structure only)."""
     def find(doc: Document, index: int, source: Mapping[str, Any]) -> list[Fallback]:

@@ -309,7 +309,7 @@ class TimelineView(QWidget):
         url = (doc.sources or [{}])[0].get("url", "")
         health = queries.health_of(doc.last_outcome, doc.consecutive_failures)
         state = theme.HEALTH_LABELS[health]
-        if health in ("blocked", "failing") and doc.last_reason:
+        if health in ("blocked", "failing", "degraded") and doc.last_reason:
             state += f": {doc.last_reason}"
         every = theme.duration(load_settings().interval_for(doc))
         own = " (own interval)" if doc.check_interval_s else ""

@@ -87,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     from watcher_app.fetch import Fetcher
-    from watcher_app.isolated import ChildProcessMonitor
+    from watcher_app.isolated import CheckWorker
     from watcher_app.monitor import Monitor
     from watcher_app.store.db import open_database
     from watcher_app.store.models import Change
@@ -108,9 +108,9 @@ def main() -> None:
         if args.in_process:
             def factory() -> object:
                 return Monitor(db, Fetcher(), confirm_delay_s=0)
-        else:  # what the app does: each check in a child process
+        else:  # what the app does: checks in its long-lived worker process
             def factory() -> object:
-                return ChildProcessMonitor(folder, confirm_delay_s=0)
+                return CheckWorker(folder, confirm_delay_s=0)
         controller = AppController(db, folder, monitor_factory=factory, native=[],
                                    startup_delay_s=0, use_tray=False)
         controller.start(show=True)

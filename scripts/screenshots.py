@@ -15,7 +15,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -194,7 +193,7 @@ def add_version(doc: Document, text: str, at: dt.datetime, kind: str, previous: 
     snap = Snapshot.create(document=doc, url=doc.sources[0]["url"], fetched_at=at, http_status=200,
                            headers={"etag": f'"{hashlib.md5(raw).hexdigest()[:16]}"'},
                            content_type="text/html", sha256=hashlib.sha256(raw).hexdigest(),
-                           size=len(raw), raw=zlib.compress(raw))
+                           size=len(raw), body=raw)
     Version.update(current=False).where(Version.document == doc).execute()
     version = Version.create(
         document=doc, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(),

@@ -69,7 +69,8 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:
         """Skip HTTPServer's reverse-DNS lookup of the address: tests run offline."""
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", int(self.server_address[1])
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up mid-answer are expected in these tests; stay quiet."""
@@ -169,9 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LoopbackServer:
-    """Threaded HTTP server on 127.0.0.1:<free port>; unknown paths answer 404."""
+    """Threaded HTTP server on 127.0.0.1:<free port>; unknown paths answer 404. `host` may be
+    another loopback address (127.0.0.2 …): a separate host to the fetcher's per-host limits."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.requests: list[RequestInfo] = []
         self._routes: dict[str, Route] = {}
         self._handlers: dict[str, Callable[[RequestInfo], Route]] = {}
@@ -184,7 +187,7 @@ class LoopbackServer:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> LoopbackServer:
         self._stopped.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server((self.host, 0), _Handler)
         server.owner = self
         self._server = server
         self._thread = threading.Thread(
@@ -222,7 +225,7 @@ class LoopbackServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+        return f"http://{self.host}:{self.port}/{path.lstrip('/')}"
 
     def route(
         self,

@@ -97,10 +97,19 @@ def test_verify_detects_tampering(tmp_path: Path, declaration: Path) -> None:
     home = tmp_path / "home"
     gw(home, "import", str(declaration))
     gw(home, "check", "--json", "--confirm-delay", "0")
+    import zlib
+
+    from watcher_app.store import content
+
     with sqlite3.connect(home / "watcher.sqlite3") as conn:
-        conn.execute("UPDATE version SET text = text || ' (edited)' WHERE id = 1")
+        # the text is stored compressed in chunks: edit one piece, validly compressed
+        (chunks,) = conn.execute("SELECT text_chunks FROM version WHERE id = 1").fetchone()
+        first = content.unpack(chunks)[0]
+        (data,) = conn.execute("SELECT data FROM chunk WHERE id = ?", (first,)).fetchone()
+        edited = zlib.compress(zlib.decompress(data) + b" (edited)")
+        conn.execute("UPDATE chunk SET data = ? WHERE id = ?", (edited, first))
     out = gw(home, "verify")
-    assert out.returncode == 1 and "version 1" in out.stderr
+    assert out.returncode == 1 and "version 1: text does not match its SHA-256" in out.stderr
 
 
 def test_data_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

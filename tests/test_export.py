@@ -14,20 +14,17 @@ import pytest
 
 from tests.loopback import LoopbackServer
 from tests.paths import PAGES
+from tests.support.setup import add_custom_doc, make_fetcher
 from watcher_app.export import citation, export_platform, timeline_csv
-from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
 from watcher_app.store.models import Change, Document, Version
-from watcher_app.watchlist import add_custom
 
 
 @pytest.fixture
 def history(db, server: LoopbackServer) -> Document:
     server.route("/p", (PAGES / "base.html").read_bytes())
-    add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    doc = Document.get()
-    with Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0) as monitor:
+    doc = add_custom_doc(db, server.url("/p"))
+    with Monitor(db, make_fetcher(), confirm_delay_s=0) as monitor:
         monitor.check(doc)
         server.route("/p", (PAGES / "changed.html").read_bytes())
         assert monitor.check(doc).status == "changed"
@@ -91,10 +88,8 @@ def test_exports_number_versions_per_document_like_the_app(history: Document, db
     from watcher_app.store.versions import numbers_of
 
     server.route("/b", (PAGES / "base.html").read_bytes())
-    add_custom(db, "beta", {"name": "Beta Social", "terms": {
-        "Privacy Policy": {"fetch": server.url("/b"), "select": "main"}}})
-    beta = Document.get(Document.platform == "beta")
-    with Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0) as monitor:
+    beta = add_custom_doc(db, server.url("/b"), platform_id="beta", name="Beta Social")
+    with Monitor(db, make_fetcher(), confirm_delay_s=0) as monitor:
         monitor.check(beta)
         server.route("/b", (PAGES / "changed.html").read_bytes())
         assert monitor.check(beta).status == "changed"
@@ -114,3 +109,41 @@ def test_exports_number_versions_per_document_like_the_app(history: Document, db
     rows = list(csv.DictReader(io.StringIO(timeline_csv(beta))))
     assert [r["version"] for r in rows] == ["1", "2"]
     assert sorted(r["version"] for r in cli_history("beta")) == [1, 2]  # the CLI's numbers
+
+
+def test_exports_keep_the_app_reading_and_the_user_correction(history: Document,
+                                                              tmp_path: Path) -> None:
+    from watcher_app.corrections import correct_change
+
+    change = Change.get()
+    app_severity, app_categories = change.severity, list(change.categories)
+    other = "low" if app_severity != "low" else "high"
+    correct_change(change.id, severity=other, categories="minors",
+                   note="Checked with <b>legal</b> & counsel")
+    out = export_platform("acme", tmp_path / "acme.zip")
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        [entry] = manifest["documents"][0]["changes"]
+        report = archive.read(entry["report"]).decode()
+        csv_rows = list(csv.DictReader(io.StringIO(
+            archive.read("privacy-policy/timeline.csv").decode())))
+        json_rows = json.loads(archive.read("privacy-policy/timeline.json"))
+    # manifest: the app's fields as recorded, the user's beside them
+    assert (entry["severity"], entry["categories"]) == (app_severity, app_categories)
+    assert (entry["user_severity"], entry["user_categories"]) == (other, ["minors"])
+    assert entry["user_note"] == "Checked with <b>legal</b> & counsel"
+    assert entry["corrected_at"].endswith("Z") and entry["severity_reason"]
+    # report.html: both readings, labelled; the note escaped
+    assert "<h2>Your correction</h2>" in report and "<h2>The app's reading</h2>" in report
+    assert f"<b>Severity (yours):</b> {other.title()}" in report
+    assert f"(the app said {app_severity.title()})" in report
+    assert f"<b>Severity (the app's):</b> {app_severity.title()}" in report
+    assert "<b>Categories (yours):</b> minors" in report
+    assert "Checked with &lt;b&gt;legal&lt;/b&gt; &amp; counsel" in report
+    # timeline CSV and JSON: the app's columns unchanged, the user's next to them
+    for rows in (csv_rows, json_rows):
+        [changed] = [r for r in rows if r["change"] not in ("", None)]
+        assert changed["severity"] == app_severity
+        assert (changed["user_severity"], changed["user_categories"]) == (other, "minors")
+        assert changed["user_note"].startswith("Checked with") and changed["corrected_at"]
+        assert [r["user_severity"] for r in rows if r is not changed] == ["", ""]

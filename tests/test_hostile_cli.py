@@ -76,8 +76,14 @@ def test_control_characters_never_reach_the_terminal(tmp_path: Path,
     listed = json.loads(outs[11].stdout)
     assert listed[0]["name"] == f"Evil {HOSTILE} Corp".strip()
     # What was stored from the page holds no control character at all.
-    with sqlite3.connect(home / "watcher.sqlite3") as conn:
-        texts = [row[0] for row in conn.execute("SELECT text FROM version")]
+    from watcher_app.store.db import open_database
+    from watcher_app.store.models import Version
+
+    db = open_database(home)
+    try:
+        texts = [v.text for v in Version.select()]  # stored compressed: read through the model
+    finally:
+        db.close()
     assert texts and not any(UNSAFE_FOR_TERMINAL.search(t) for t in texts)
 
 

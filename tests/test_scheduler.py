@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 
 from tests.support.watch_db import add_document, fresh_database
 from watcher_app.monitor import CheckResult
+from watcher_app.pending import PendingChange
+from watcher_app.progress import Progress
 from watcher_app.scheduler import CheckScheduler, due_documents, jitter_for
 from watcher_app.settings import Settings, load_settings, save_settings
 from watcher_app.store.models import Check, Document, Platform
@@ -39,24 +42,43 @@ class FakeClock:
 class FakeMonitor:
     """Records checks and writes what a real check writes (a Check row, last_check_at) using
     the fake clock. `gate[doc_id]` makes that check wait; `hang` makes it hang until the test
-    ends (and then return without touching the database)."""
+    ends (and then return without touching the database); `changes[doc_id]` makes its first
+    pass see a change whose confirmation is due that many seconds later."""
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.calls: list[int] = []
+        self.first_times: list[float] = []
+        self.confirmed: list[tuple[int, float]] = []  # (document, when) of each confirmation
         self.gates: dict[int, threading.Event] = {}
         self.hang: set[int] = set()
         self.release_hung = threading.Event()
         self.fail: set[int] = set()
+        self.changes: dict[int, float] = {}
         self.started = threading.Condition()
+        self.in_flight = self.most_in_flight = 0
 
     def close(self) -> None:
         pass
 
-    def check(self, doc: Document) -> CheckResult:
+    def first_pass(self, doc: Document) -> CheckResult | PendingChange:
         with self.started:
             self.calls.append(doc.id)
+            self.first_times.append(time.time())
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
             self.started.notify_all()
+        try:
+            return self._check(doc)
+        finally:
+            with self.started:
+                self.in_flight -= 1
+
+    def confirm(self, pending: PendingChange) -> CheckResult:
+        self.confirmed.append((pending.document_id, time.time()))
+        return self._record(Document.get_by_id(pending.document_id), "changed")
+
+    def _check(self, doc: Document) -> CheckResult | PendingChange:
         if doc.id in self.hang:
             self.release_hung.wait()
             return CheckResult(doc.platform_id, doc.type, "verified")
@@ -64,11 +86,18 @@ class FakeMonitor:
             self.gates[doc.id].wait(WAIT_S)
         if doc.id in self.fail:
             raise ValueError("parser exploded")
+        if doc.id in self.changes:
+            return PendingChange(doc.id, doc.platform_id, doc.type, f"{doc.platform_id} {doc.type}",
+                                 "owner", 1, "key", "a clause changed", False,
+                                 self.clock.utc().isoformat(), time.time() + self.changes[doc.id])
+        return self._record(doc, "verified")
+
+    def _record(self, doc: Document, outcome: str) -> CheckResult:
         when = self.clock.utc()
-        Check.create(document=doc.id, started_at=when, outcome="verified", reason="verified")
-        Document.update(last_check_at=when, last_outcome="verified", consecutive_failures=0
+        Check.create(document=doc.id, started_at=when, outcome=outcome, reason=outcome)
+        Document.update(last_check_at=when, last_outcome=outcome, consecutive_failures=0
                         ).where(Document.id == doc.id).execute()
-        return CheckResult(doc.platform_id, doc.type, "verified", reason="verified")
+        return CheckResult(doc.platform_id, doc.type, outcome, reason=outcome)
 
     def wait_started(self, count: int) -> None:
         with self.started:
@@ -102,7 +131,8 @@ def make_scheduler(db: peewee.Database, clock: FakeClock, monitor: FakeMonitor
     made: list[CheckScheduler] = []
 
     def make(**kwargs: float) -> CheckScheduler:
-        options = {"clock": clock, "startup_delay_s": 0, **kwargs}
+        # one check at a time unless a test says otherwise: most tests here are about order
+        options = {"clock": clock, "startup_delay_s": 0, "max_parallel": 1, **kwargs}
         scheduler = CheckScheduler(db, lambda: monitor, **options)  # type: ignore[arg-type]
         made.append(scheduler)
         return scheduler
@@ -340,14 +370,17 @@ def test_callbacks_report_progress_and_idle(make_scheduler: Callable[..., CheckS
     scheduler = make_scheduler()
     scheduler.on_check_started = lambda doc_id: events.append(("started", doc_id))
     scheduler.on_check_finished = lambda doc_id, r: events.append(("finished", doc_id))
-    scheduler.on_progress = lambda done, total: events.append(("progress", done, total))
+    scheduler.on_progress = lambda p: events.append(("progress", p.done, p.total, p.checking))
     scheduler.on_idle = lambda: (events.append(("idle",)), idle.set())
     scheduler.start()
     assert idle.wait(WAIT_S)
     a, b = (d.id for d in docs)
-    assert events == [("progress", 0, 2), ("started", a), ("finished", a), ("progress", 1, 2),
-                      ("progress", 1, 2), ("started", b), ("finished", b), ("progress", 2, 2),
-                      ("idle",)]
+    # (progress events come from two threads around the hand-over: their order there varies)
+    assert [e for e in events if e[0] != "progress"] == [
+        ("started", a), ("finished", a), ("started", b), ("finished", b), ("idle",)]
+    assert ("progress", 0, 2, ("A Usage Policy",)) in events
+    assert ("progress", 1, 2, ("B Usage Policy",)) in events
+    assert events[-2:] == [("progress", 2, 2, ()), ("idle",)]
 
 
 def test_a_failing_callback_does_not_stop_the_checks(
@@ -401,3 +434,82 @@ def test_the_same_scheduler_can_be_restarted(make_scheduler: Callable[..., Check
     scheduler.start()
     assert scheduler.check_now([doc.id]) == [doc.id]
     assert scheduler.wait_idle(WAIT_S) and monitor.calls == [doc.id]
+
+
+# --- concurrency: hosts at once, one request per host, confirmations that overlap ----------
+
+def test_documents_of_different_hosts_are_checked_at_once(
+        make_scheduler: Callable[..., CheckScheduler], monitor: FakeMonitor) -> None:
+    docs = [add_document(p) for p in ("a", "b", "c")]  # three hosts: a.example, b.example…
+    for doc in docs:
+        monitor.gates[doc.id] = threading.Event()
+    scheduler = make_scheduler(max_parallel=8)
+    scheduler.start()
+    monitor.wait_started(3)  # all three in flight while none has finished
+    assert sorted(scheduler.running_ids()) == sorted(d.id for d in docs)
+    assert "Checking 3 documents" in scheduler.progress().message()
+    for doc in docs:
+        monitor.gates[doc.id].set()
+    assert scheduler.wait_idle(WAIT_S) and monitor.most_in_flight == 3
+
+
+def test_one_host_gets_one_check_at_a_time(make_scheduler: Callable[..., CheckScheduler],
+                                          monitor: FakeMonitor) -> None:
+    first = add_document("acme", "Terms of Service")
+    second = add_document("acme", "Privacy Policy")  # the same host
+    other = add_document("other")
+    monitor.gates[first.id] = threading.Event()
+    scheduler = make_scheduler(max_parallel=8)
+    scheduler.start()
+    monitor.wait_started(2)
+    assert sorted(monitor.calls) == sorted([first.id, other.id])
+    assert scheduler.queued() == [second.id]  # waits for its host, not for a free slot
+    monitor.gates[first.id].set()
+    assert scheduler.wait_idle(WAIT_S)
+    assert monitor.calls[-1] == second.id
+
+
+def test_confirmations_overlap_instead_of_holding_a_worker(
+        make_scheduler: Callable[..., CheckScheduler], monitor: FakeMonitor) -> None:
+    """Every document changed: each first pass hands back its change at once, the second
+    fetches are scheduled, and the whole cycle takes about one confirmation delay, not one
+    per change, even with a single check at a time: every first pass is over before the
+    first confirmation starts."""
+    docs = [add_document(p) for p in ("a", "b", "c", "d", "e", "f")]
+    delay = 3.0  # ample for six first passes, even on a loaded machine
+    for doc in docs:
+        monitor.changes[doc.id] = delay
+    seen: list[Progress] = []
+    finished: list[tuple[int, str]] = []
+    scheduler = make_scheduler(max_parallel=1)
+    scheduler.on_progress = seen.append
+    scheduler.on_check_finished = lambda doc_id, r: finished.append((doc_id, r.outcome))
+    scheduler.start()
+    assert scheduler.wait_idle(WAIT_S)
+    assert sorted(finished) == sorted((d.id, "changed") for d in docs)
+    assert len(monitor.confirmed) == len(docs)
+    first_confirmation = min(when for _, when in monitor.confirmed)
+    assert max(monitor.first_times) < first_confirmation  # the waits overlap
+    assert first_confirmation >= min(monitor.first_times) + delay  # each waits its delay
+    waiting = [p for p in seen if len(p.confirming) == len(docs)]
+    assert waiting, "progress never showed every change waiting for its second fetch"
+    assert waiting[0].message().startswith(f"Confirming {len(docs)} changes (next second "
+                                           "fetch in ")
+    assert seen[-1].done == seen[-1].total == len(docs)
+
+
+def test_a_document_waiting_for_its_confirmation_is_not_checked_again(
+        make_scheduler: Callable[..., CheckScheduler], monitor: FakeMonitor) -> None:
+    doc = add_document("a")
+    monitor.changes[doc.id] = 1.0
+    scheduler = make_scheduler()
+    scheduler.start()
+    deadline = time.time() + WAIT_S
+    while scheduler.confirming() != [doc.id] and time.time() < deadline:
+        time.sleep(0.01)
+    assert scheduler.confirming() == [doc.id]
+    assert scheduler.check_now([doc.id]) == []  # its change is being confirmed already
+    message = scheduler.progress().message()
+    assert message.startswith("Confirming a change on a Usage Policy (second fetch in ")
+    assert scheduler.wait_idle(WAIT_S)
+    assert monitor.calls == [doc.id] and len(monitor.confirmed) == 1

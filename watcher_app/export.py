@@ -17,13 +17,14 @@ import os
 import re
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from watcher_app import APP_NAME, __version__
+from watcher_app.corrections import correction_json, explain
 from watcher_app.outcomes import Outcome
+from watcher_app.redact import redact_url
 from watcher_app.reports import NotFound, find_document
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
 from watcher_app.store.versions import numbers_of, version_number
@@ -109,7 +110,8 @@ def _stamp(moment: dt.datetime | None) -> str:
 
 
 def source_urls(doc: Document) -> list[str]:
-    return [s["url"] for s in doc.sources]
+    """The document's URLs as written out for people (secret-looking query values redacted)."""
+    return [redact_url(s["url"]) for s in doc.sources]
 
 
 def citation(version: Version) -> str:
@@ -123,7 +125,7 @@ def citation(version: Version) -> str:
                  .order_by(Snapshot.source_index))
     lines = [f"{doc.platform.name}, \u201c{doc.type}\u201d, version of "
              f"{version.first_seen:%Y-%m-%d %H:%M} UTC."]
-    urls = [s.url for s in snaps] or source_urls(doc)
+    urls = [redact_url(s.url) for s in snaps] or source_urls(doc)
     lines += [f"URL: {u}" for u in dict.fromkeys(urls)]
     lines.append(f"SHA-256 of the text: {version.sha256}")
     lines += [f"SHA-256 of the raw snapshot: {s.sha256}" for s in snaps]
@@ -151,15 +153,31 @@ def timeline_rows(doc: Document) -> list[dict[str, Any]]:
             "change": change.id if change else "", "severity": change.severity if change else "",
             "categories": ",".join(change.categories or []) if change else "",
             "summary": (change.summary or "") if change else "",
+            **_correction_columns(change),
         })
     return rows
+
+
+# the app's reading is in severity / categories / severity_reason; the user's beside it
+CORRECTION_FIELDS = ["severity_reason", "user_severity", "user_categories", "user_note",
+                     "corrected_at"]
+
+
+def _correction_columns(change: Change | None) -> dict[str, Any]:
+    if change is None:
+        return dict.fromkeys(CORRECTION_FIELDS, "")
+    fix = correction_json(change)
+    return {"severity_reason": (change.analysis or {}).get("severity_reason") or "",
+            "user_severity": fix["user_severity"] or "",
+            "user_categories": ",".join(fix["user_categories"] or []),
+            "user_note": fix["user_note"] or "", "corrected_at": fix["corrected_at"] or ""}
 
 
 def timeline_csv(doc: Document) -> str:
     rows = timeline_rows(doc)
     out = io.StringIO()
     fields = ["checked_at", "outcome", "reason", "http_status", "version", "raw_sha256",
-              "change", "severity", "categories", "summary"]
+              "change", "severity", "categories", "summary", *CORRECTION_FIELDS]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
@@ -181,15 +199,20 @@ def change_report_html(change: Change) -> str:
     hits = analysis.get("category_hits") or []
     evidence = "".join(
         f"<li><b>{html.escape(h.get('name', ''))}</b>: "
-        + "; ".join(html.escape(e) for e in h.get("evidence", [])[:4]) + "</li>" for h in hits)
+        + "; ".join(html.escape(e) for e in h.get("evidence", [])[:4]) + "</li>" for h in hits
+        if h.get("name") in (change.categories or []))
     cats = ", ".join(change.categories or []) or "—"
+    reason = explain(analysis)  # meaning first, then the clause, as the app shows it
     header = (
         f"<section class='gw-report'><h1>{html.escape(doc.platform.name)} — "
         f"{html.escape(doc.type)} changed</h1>"
-        f"<p><b>Severity:</b> {html.escape((change.severity or 'unrated').title())}"
-        f" — {html.escape(analysis.get('severity_reason', ''))}</p>"
-        f"<p><b>Summary:</b> {html.escape(change.summary or '')}</p>"
-        f"<p><b>Categories:</b> {html.escape(cats)}</p>"
+        + _correction_html(change)
+        + "<h2>The app's reading</h2>"
+        f"<p><b>Severity (the app's):</b> {html.escape((change.severity or 'unrated').title())}"
+        + (f" — {html.escape(reason)}" if reason else "") + "</p>"
+        + _findings_html(analysis)
+        + f"<p><b>Summary:</b> {html.escape(change.summary or '')}</p>"
+        f"<p><b>Categories (the app's):</b> {html.escape(cats)}</p>"
         + (f"<ul>{evidence}</ul>" if evidence else "")
         + f"<p><b>Effective date:</b> {html.escape(change.effective_date or 'not stated')}</p>"
         f"<p><b>Detected:</b> {_stamp(change.detected_at)} · <b>Source:</b> "
@@ -198,6 +221,42 @@ def change_report_html(change: Change) -> str:
         f"{new.sha256}</p><p><small>{html.escape(citation(new))}</small></p></section>\n"
     )
     return page.replace("<body>\n", "<body>\n" + header, 1)
+
+
+def _correction_html(change: Change) -> str:
+    """The user's correction, labelled as theirs, above the app's reading it leaves intact."""
+    if change.corrected_at is None:
+        return ""
+    e = html.escape
+    rows = []
+    if change.user_severity:
+        rows.append(f"<p><b>Severity (yours):</b> {e(change.user_severity.title())} "
+                    f"<small>(the app said {e((change.severity or 'unrated').title())})</small>"
+                    "</p>")
+    if change.user_categories is not None:
+        rows.append(f"<p><b>Categories (yours):</b> {e(', '.join(change.user_categories))} "
+                    f"<small>(the app said {e(', '.join(change.categories or []) or '—')})"
+                    "</small></p>")
+    if change.user_note:
+        rows.append("<p><b>Your note:</b> " + e(change.user_note).replace("\n", "<br>")
+                    + "</p>")
+    return (f"<h2>Your correction</h2><p><small>Recorded {_stamp(change.corrected_at)} by the "
+            f"user of this copy of {APP_NAME}; the app's own reading below is unchanged."
+            f"</small></p>" + "".join(rows))
+
+
+def _findings_html(analysis: dict[str, Any]) -> str:
+    """What each changed clause does for users, quoted, as the analysis found it."""
+    items = []
+    for f in analysis.get("findings") or []:
+        old, new = f.get("old") or "", f.get("new") or ""
+        quotes = (f"“{old}” → “{new}”" if old and new else f"now says “{new}”" if new
+                  else f"no longer says “{old}”" if old else "")
+        favour = " (in users' favour)" if f.get("effect") == "better" else ""
+        items.append(f"<li><b>{html.escape(str(f.get('what', '')))}</b>{favour} "
+                     f"[{html.escape(str(f.get('level', '')))}]"
+                     + (f"<br>{html.escape(quotes)}" if quotes else "") + "</li>")
+    return f"<p><b>What changed for users:</b></p><ul>{''.join(items)}</ul>" if items else ""
 
 
 def save_private(out: Path, data: bytes | str) -> Path:
@@ -235,8 +294,8 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
             for snap in Snapshot.select().where(Snapshot.id.in_(version.snapshots or [])):
                 ext = EXTENSIONS.get(snap.content_type, "html")
                 snap_name = f"{folder}/snapshots/s{snap.id}-{snap.fetched_at:%Y%m%dT%H%M%S}.{ext}"
-                files[snap_name] = zlib.decompress(snap.raw)
-                snaps.append({"id": snap.id, "file": snap_name, "url": snap.url,
+                files[snap_name] = snap.body
+                snaps.append({"id": snap.id, "file": snap_name, "url": redact_url(snap.url),
                               "fetched_at": _stamp(snap.fetched_at),
                               "http_status": snap.http_status, "sha256": snap.sha256})
             entry["versions"].append({
@@ -252,7 +311,9 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
                 "id": change.id, "from": change.from_version_id, "to": change.to_version_id,
                 "detected_at": _stamp(change.detected_at), "severity": change.severity,
                 "categories": change.categories, "summary": change.summary,
-                "effective_date": change.effective_date, "report": report})
+                "effective_date": change.effective_date, "report": report,
+                "severity_reason": (change.analysis or {}).get("severity_reason"),
+                **correction_json(change)})
         files[f"{folder}/timeline.csv"] = timeline_csv(doc).encode("utf-8")
         files[f"{folder}/timeline.json"] = json.dumps(
             timeline_rows(doc), ensure_ascii=False, indent=1).encode("utf-8")

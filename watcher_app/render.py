@@ -5,9 +5,10 @@ process and reads one JSON line back. A crash, a hang or a memory blow-up of Chr
 ends that child, never the watcher, and the child is killed (with its whole process group) when
 it outlives its timeout.
 
-``fetch_or_render`` is the one entry point capture.py needs: a plain fetch first, and a browser
-rendering only when that fetch is refused (403, an empty answer) or yields a page that
-validate.py calls ``blocked`` (a bot challenge, an empty app shell, too little text...).
+capture.py decides when to render, from its own reading of the plain page: it asks
+``may_help_error`` (a refused fetch: 403, an empty answer) and ``may_help`` (a page validate.py
+calls ``blocked``: a bot challenge, an empty app shell, too little text...), and reads the
+rendering that ``render_as_fetch_result`` returns exactly like a fetched page.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import importlib.machinery
 import importlib.metadata
 import importlib.util
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -29,13 +29,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from watcher_app.extract import extract_document
-from watcher_app.fetch import Fetcher, FetchError, FetchResult
+from watcher_app.fetch import FetchError, FetchResult
 from watcher_app.launch import WEBRENDER_FLAG, own_command
 from watcher_app.outcomes import BROWSER_CANNOT_HELP, Outcome
-from watcher_app.validate import validate_source
-
-log = logging.getLogger(__name__)
+from watcher_app.validate import Problem
 
 INSTALL_HINT = ("Rendering JavaScript pages needs Qt WebEngine, which is not installed: "
                 "install it with `pip install governance-watcher[browser]`.")
@@ -206,59 +203,25 @@ def render_as_fetch_result(url: str, *, timeout_s: float = 30.0, user_agent: str
                        redirects=(url,) if page.url != url else ())
 
 
-def _blocked_reason(source: Mapping[str, Any], fetched: FetchResult) -> str | None:
-    """validate.py's "blocked" verdict on a plain fetch, when a browser might do better."""
-    if fetched.not_modified or fetched.content_type == "application/pdf":
-        return None
-    extracted = extract_document(fetched.body, source.get("select") or (),
-                                 source.get("remove") or (), content_type=fetched.content_type,
-                                 charset=fetched.charset, base_url=fetched.url)
-    problem = validate_source(extracted, fetched.body.decode("utf-8", "replace"),
-                              requested_url=source["url"], final_url=fetched.url)
-    if problem is None or problem.outcome is not Outcome.BLOCKED:
-        return None
-    # a login wall, a soft 404…: a browser cannot help, unless the page is declared to need one
-    if not source.get("executeClientScripts") and problem.code in BROWSER_CANNOT_HELP:
-        return None
-    return problem.reason
+def rendering_enabled() -> bool:
+    """The browser fallback is wanted (GOVERNANCE_WATCHER_RENDER is not "0") and installed."""
+    if os.environ.get(RENDER_ENV, "1").strip().lower() in _OFF:
+        return False
+    return renderer_available()[0]
 
 
-def fetch_or_render(fetcher: Fetcher, source: Mapping[str, Any], *, etag: str | None = None,
-                    last_modified: str | None = None, render: bool = True,
-                    timeout_s: float = 30.0,
-                    extra_headers: dict[str, str] | None = None) -> FetchResult:
-    """A plain fetch of ``source["url"]``; when the answer looks like a bot wall or an empty
-    app shell and Qt WebEngine is installed, the page rendered in a browser instead.
+def may_help_error(source: Mapping[str, Any], reason: str) -> bool:
+    """May a browser get the page that a plain fetch was refused (`reason`, a FetchError
+    code)? A 403 is often a bot wall; for pages declared to need JavaScript also Cloudflare's
+    older 503 challenge and an empty answer."""
+    wanted = RENDER_ON_ERRORS_JS if source.get("executeClientScripts") else RENDER_ON_ERRORS
+    return reason in wanted
 
-    Raises FetchError like Fetcher.fetch. If the rendering fails too, the plain outcome stands
-    (its own error, or the plain page so that validation reports what it saw). ``render=False``
-    or the environment variable GOVERNANCE_WATCHER_RENDER=0 skips the browser entirely."""
-    url = source["url"]
-    render = render and os.environ.get(RENDER_ENV, "1").strip().lower() not in _OFF
-    try:
-        fetched = fetcher.fetch(url, etag=etag, last_modified=last_modified,
-                                extra_headers=extra_headers)
-    except FetchError as exc:
-        wanted = RENDER_ON_ERRORS_JS if source.get("executeClientScripts") else RENDER_ON_ERRORS
-        if not (render and exc.reason in wanted and renderer_available()[0]):
-            raise
-        try:
-            rendered = render_as_fetch_result(url, timeout_s=timeout_s)
-        except FetchError as failed:
-            plain = FetchError(exc.reason, f"{exc.detail}; {failed}", exc.status)
-            plain.retry_after_s = exc.retry_after_s
-            raise plain from None
-        if not extract_document(rendered.body, charset=rendered.charset).lines:
-            raise exc  # the browser saw nothing either: the plain error says more
-        return rendered
-    if not render or not renderer_available()[0]:
-        return fetched
-    reason = _blocked_reason(source, fetched)
-    if reason is None:
-        return fetched
-    try:
-        return render_as_fetch_result(url, timeout_s=timeout_s)
-    except FetchError as failed:
-        log.warning("rendering %s in a browser failed (%s); keeping the plain page (%s)",
-                    url, failed, reason)
-        return fetched
+
+def may_help(source: Mapping[str, Any], problem: Problem) -> bool:
+    """May a browser turn this verdict on a plain page into the policy? Only a "blocked" page
+    (a challenge, an empty app shell, too little text…), and not one a browser sees the same
+    (a login wall, a soft 404…) unless the page is declared to need a browser."""
+    if problem.outcome is not Outcome.BLOCKED:
+        return False
+    return bool(source.get("executeClientScripts")) or problem.code not in BROWSER_CANNOT_HELP

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import zlib
 from typing import Any
 
 import peewee
 
+from watcher_app.corrections import Judgement, correction_json
 from watcher_app.outcomes import Outcome, VersionKind
+from watcher_app.store.content import ContentError
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
 from watcher_app.store.versions import numbers_of, version_by_number, version_number
 
@@ -81,8 +82,51 @@ def version_history(platform_id: str, doc_type: str) -> list[dict[str, Any]]:
             "categories": list(change.categories or []) if change else [],
             "summary": change.summary if change else None,
             "sha256": v.sha256,
+            "change": change.id if change else None,
+            **judgement_json(change),
         })
     return out
+
+
+def judgement_json(change: Change | None) -> dict[str, Any]:
+    """The app's reason and the user's correction of a change (null fields when none): the
+    app's own `severity` and `categories` are never replaced by the user's."""
+    if change is None:
+        return {"severity_reason": None, "user_severity": None, "user_categories": None,
+                "user_note": None, "corrected_at": None}
+    return {"severity_reason": (change.analysis or {}).get("severity_reason"),
+            **correction_json(change)}
+
+
+def change_judgement(change_id: int) -> Judgement | None:
+    change = Change.get_or_none(Change.id == change_id)
+    return Judgement.of(change) if change is not None else None
+
+
+def find_change(platform_id: str, doc_type: str, ref: str) -> Change:
+    """A change of a document by its id ("12", as `history` and the app show it) or by the
+    version it produced ("v5", the numbering of `history --versions`)."""
+    doc = find_document(platform_id, doc_type)
+    text = ref.strip().lower()
+    by_version = text.startswith("v")
+    digits = text[1:] if by_version else text
+    if not digits.isdigit() or not 0 < int(digits) < 2**63:
+        raise NotFound(f"--change {ref!r}: give a change id (e.g. 12) or the version it "
+                       "produced (e.g. v5)")
+    number = int(digits)
+    if by_version:
+        version = version_by_number(doc.id, number)
+        change = (Change.get_or_none(Change.to_version == version.id)
+                  if version is not None else None)
+        if change is None:
+            raise NotFound(f"{platform_id} / {doc.type}: no change produced version v{number} "
+                           "(see `history --versions`)")
+        return change
+    change = Change.get_or_none(Change.id == number)
+    if change is None or change.document_id != doc.id:
+        raise NotFound(f"{platform_id} / {doc.type} has no change {number} "
+                       "(see `history --document` for its changes)")
+    return change
 
 
 def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any]]:
@@ -109,11 +153,16 @@ def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any
             "version": numbers.get(check.version_id) if check.version_id else None,
             "reason": check.reason,
             "http_status": check.http_status,
+            # a run of identical verified checks is one row: how many, and since when
+            "repeats": check.repeats,
+            "first_at": (check.first_started_at.strftime("%Y-%m-%d %H:%M:%S")
+                         if check.first_started_at else None),
             "change": None if change is None else {
                 "id": change.id, "from": numbers.get(change.from_version_id),
                 "to": numbers.get(change.to_version_id),
                 "severity": change.severity, "categories": change.categories,
                 "summary": change.summary, "stats": change.stats,
+                **judgement_json(change),
             },
         })
     return rows
@@ -156,14 +205,19 @@ def verify(db: peewee.Database) -> tuple[list[str], dict[str, int]]:
     counted = {"versions": 0, "snapshots": 0}
     for version in Version.select().iterator():
         counted["versions"] += 1
-        if hashlib.sha256(version.text.encode("utf-8")).hexdigest() != version.sha256:
+        try:
+            text = version.text
+        except ContentError as exc:
+            problems.append(f"version {version.id}: stored text is unreadable ({exc})")
+            continue
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != version.sha256:
             problems.append(f"version {version.id}: text does not match its SHA-256")
     for snap in Snapshot.select().iterator():
         counted["snapshots"] += 1
         try:
-            raw = zlib.decompress(snap.raw)
-        except zlib.error:
-            problems.append(f"snapshot {snap.id}: compressed bytes are corrupt")
+            raw = snap.body
+        except ContentError as exc:
+            problems.append(f"snapshot {snap.id}: compressed bytes are corrupt ({exc})")
             continue
         if hashlib.sha256(raw).hexdigest() != snap.sha256:
             problems.append(f"snapshot {snap.id}: bytes do not match their SHA-256")

@@ -6,10 +6,13 @@ laptop sleep or a check made meanwhile by the command line can neither lose nor 
 APScheduler only provides the heartbeat (a `tick` every minute, coalesced after a sleep) and a
 precise wake-up for the next due document.
 
-One worker thread runs the checks one after the other. Each check runs in its own short-lived
-thread under a watchdog, so a check stuck in a network call or a parser is recorded as an error
-and abandoned (Python threads cannot be killed) while the worker goes on with the next document.
-No Qt here: the callbacks are plain callables, called from the worker thread.
+A dispatcher thread starts the queued checks, several at once but never two on one host
+(cycle.HostSlots: the network floor, and politeness). A change's first pass returns a
+PendingChange; its confirmation is queued again when due (`confirm_delay_s` later) and runs
+among the other checks, so confirmations overlap instead of holding a worker each. Each check
+runs in its own short-lived thread under a watchdog, so a check stuck in a network call or a
+parser is recorded as an error and abandoned (Python threads cannot be killed) while the others
+go on. No Qt here: the callbacks are plain callables, called from the scheduler's threads.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ import peewee
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from watcher_app.check_result import CheckResult
+from watcher_app.cycle import PARALLEL, HostSlots, hosts_of
 from watcher_app.outcomes import Code, Outcome
+from watcher_app.pending import PendingChange
+from watcher_app.progress import Confirming, Progress
 from watcher_app.recorder import result_for, settle
 from watcher_app.settings import Settings, load_settings, save_settings
 from watcher_app.store.models import Document, Platform
@@ -83,9 +89,12 @@ def due_documents(now: dt.datetime, settings: Settings) -> list[tuple[Document, 
 
 class CheckRunner(Protocol):
     """What the scheduler needs of a monitor: the in-process Monitor and the desktop app's
-    ChildProcessMonitor both are one."""
+    CheckWorker (a long-lived check process) both are one. Both steps may be called from
+    several threads at once."""
 
-    def check(self, doc: Document) -> CheckResult: ...
+    def first_pass(self, doc: Document) -> CheckResult | PendingChange: ...
+
+    def confirm(self, pending: PendingChange) -> CheckResult: ...
 
     def close(self) -> None: ...
 
@@ -94,27 +103,39 @@ class CheckRunner(Protocol):
 class _Job:
     doc_id: int
     forced: bool  # "check now": runs even when not due or paused
+    pending: PendingChange | None = None  # set: the confirming second fetch of a change
+    hosts: frozenset[str] | None = None  # known once the document was read
+    label: str = ""
+    retries: int = 0  # a check cut short through no fault of its own runs once more
 
 
 class CheckScheduler:
     def __init__(self, db: peewee.Database, monitor_factory: Callable[[], CheckRunner], *,
                  clock: Callable[[], float] = time.time, startup_delay_s: float = 30.0,
-                 watchdog_s: float = 300.0, tick_s: float = 60.0) -> None:
+                 watchdog_s: float = 300.0, tick_s: float = 60.0,
+                 max_parallel: int = PARALLEL) -> None:
         self.db = db
         self.monitor_factory = monitor_factory
         self.clock = clock
         self.startup_delay_s = startup_delay_s
         self.watchdog_s = watchdog_s
         self.tick_s = tick_s
-        # Set by the UI; called from the worker thread (re-emit them as queued Qt signals).
+        self.max_parallel = max_parallel
+        # Set by the UI; called from the scheduler's threads, one call at a time (re-emit them
+        # as queued Qt signals). on_progress gets a progress.Progress.
         self.on_check_started: Callable[[int], None] | None = None
         self.on_check_finished: Callable[[int, CheckResult], None] | None = None
-        self.on_progress: Callable[[int, int], None] | None = None
+        self.on_progress: Callable[[Progress], None] | None = None
         self.on_idle: Callable[[], None] | None = None
 
         self._cond = threading.Condition()
-        self._queue: list[_Job] = []  # forced jobs first, each document at most once
-        self._running: int | None = None
+        # Checks end in several threads at once; the callbacks (alert bookkeeping, notifiers)
+        # were written for one caller at a time and keep getting one.
+        self._callbacks = threading.Lock()
+        self._queue: list[_Job] = []  # confirmations, then forced jobs, each document once
+        self._active: dict[int, _Job] = {}  # running now, by document
+        self._waiting: dict[int, PendingChange] = {}  # changes before their second fetch
+        self._slots = HostSlots(max_parallel)
         self._done = self._total = 0  # progress of the current batch
         self._stopping = False
         self._generation = 0  # a worker left over from an earlier start() exits, never doubles
@@ -122,6 +143,7 @@ class CheckScheduler:
         self._hold_until = 0.0  # monotonic time before which background checks wait
         self._last_wall = self._last_mono = 0.0
         self._monitor: CheckRunner | None = None
+        self._monitor_lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self._aps: BackgroundScheduler | None = None
 
@@ -136,8 +158,8 @@ class CheckScheduler:
         with self._cond:
             self._stopping = False
             self._generation += 1
-        self._worker = threading.Thread(target=self._work, args=(self._generation,),
-                                        name="gw-check-worker", daemon=True)
+        self._worker = threading.Thread(target=self._dispatch, args=(self._generation,),
+                                        name="gw-check-dispatcher", daemon=True)
         self._worker.start()
         self._aps = BackgroundScheduler(timezone=dt.UTC, job_defaults=dict(JOB_DEFAULTS))
         # (+0.5 s: the hold is measured on the monotonic clock, APScheduler fires on the wall one)
@@ -152,23 +174,30 @@ class CheckScheduler:
                 log.exception("the first planning failed; the next tick retries")
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop planning and drop the queue (it is re-derived from the database at the next
-        start). With `wait`, let the running check finish (bounded by the watchdog, so up to
-        `watchdog_s`). At quit, wait=False is safe: a check commits in one transaction, so a
-        check cut short by the process ending leaves nothing half-written."""
+        """Stop planning and drop the queue and the waiting confirmations (re-derived from the
+        database at the next start: a change not yet confirmed recorded nothing, so its
+        document is still due). With `wait`, let the running checks finish (bounded by the
+        watchdog). At quit, wait=False is safe: a check commits in one transaction, so a check
+        cut short by the process ending leaves nothing half-written."""
         with self._cond:
             self._stopping = True
             self._queue.clear()
+            self._waiting.clear()
             self._cond.notify_all()
         if self._aps is not None:
             self._aps.shutdown(wait=wait)
             self._aps = None
         if wait and self._worker is not None:
-            self._worker.join(timeout=self.watchdog_s + 5)
+            self._worker.join(timeout=5)
+            with self._cond:
+                self._cond.wait_for(lambda: not self._active, self.watchdog_s + 5)
         self._worker = None
-        monitor, self._monitor = self._monitor, None
-        if monitor is not None and self._running is None:
-            monitor.close()  # its connections; a check still running keeps it (quit path)
+        with self._cond:
+            running = bool(self._active)
+        with self._monitor_lock:
+            monitor, self._monitor = self._monitor, None
+        if monitor is not None and not running:
+            monitor.close()  # its connections or process; a check still running keeps it
 
     # --- planning -----------------------------------------------------------------------
 
@@ -209,11 +238,12 @@ class CheckScheduler:
         return self._enqueue(ids, forced=True)
 
     def pause(self) -> None:
-        """Stop background checks (persisted); queued background checks are dropped."""
+        """Stop background checks (persisted); queued background checks are dropped (changes
+        already seen still get their confirmation)."""
         self._set_paused(True)
         with self._cond:
-            dropped = [job for job in self._queue if not job.forced]
-            self._queue = [job for job in self._queue if job.forced]
+            dropped = [job for job in self._queue if not job.forced and job.pending is None]
+            self._queue = [job for job in self._queue if job not in dropped]
             self._total -= len(dropped)
 
     def resume(self) -> None:
@@ -229,16 +259,27 @@ class CheckScheduler:
 
     def queued(self) -> list[int]:
         with self._cond:
-            return [job.doc_id for job in self._queue]
+            return [job.doc_id for job in self._queue if job.pending is None]
 
     def running(self) -> int | None:
-        return self._running
+        """A document being checked right now (the first one, when several are)."""
+        with self._cond:
+            return next(iter(self._active), None)
+
+    def running_ids(self) -> list[int]:
+        with self._cond:
+            return list(self._active)
+
+    def confirming(self) -> list[int]:
+        """Documents whose change waits for (or is making) its confirming second fetch."""
+        with self._cond:
+            return [*self._waiting, *(d for d, j in self._active.items() if j.pending)]
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until nothing is queued or running; False on timeout."""
+        """Block until nothing is queued, running or waiting for its confirmation; False on
+        timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._queue and self._running is None,
-                                       timeout)
+            return self._cond.wait_for(self._idle, timeout)
 
     def next_due_times(self) -> dict[int, dt.datetime]:
         return {doc.id: due for doc, due in due_documents(self._now(), load_settings())}
@@ -259,18 +300,28 @@ class CheckScheduler:
         self._aps.add_job(self.tick, "date", run_date=_real_in(max(delay_s, 0.0)), id=job_id,
                           replace_existing=True)
 
+    def _idle(self) -> bool:
+        return not self._queue and not self._active and not self._waiting
+
+    def _busy(self, doc_id: int) -> bool:
+        return doc_id in self._active or doc_id in self._waiting
+
     def _enqueue(self, ids: list[int], *, forced: bool) -> list[int]:
         added: list[int] = []
         with self._cond:
+            if self._idle():
+                self._done = self._total = 0  # a new batch
             for doc_id in ids:
-                existing = next((job for job in self._queue if job.doc_id == doc_id), None)
+                existing = next((job for job in self._queue
+                                 if job.doc_id == doc_id and job.pending is None), None)
                 if existing is not None:
                     if forced and not existing.forced:  # promote it ahead of background jobs
                         self._queue.remove(existing)
-                        self._insert(_Job(doc_id, True))
+                        existing.forced = True
+                        self._insert(existing)
                     continue
-                if doc_id == self._running:
-                    continue  # running now: its result is as fresh as a new check's
+                if self._busy(doc_id):
+                    continue  # running or confirming now: as fresh as a new check's result
                 self._insert(_Job(doc_id, forced))
                 self._total += 1
                 added.append(doc_id)
@@ -279,99 +330,196 @@ class CheckScheduler:
         return added
 
     def _insert(self, job: _Job) -> None:
-        if not job.forced:
-            self._queue.append(job)
-            return
-        at = next((i for i, queued in enumerate(self._queue) if not queued.forced),
+        """Confirmations first (they are due), then forced checks, then background ones."""
+        def rank(queued: _Job) -> int:
+            return 0 if queued.pending is not None else 1 if queued.forced else 2
+
+        at = next((i for i, queued in enumerate(self._queue) if rank(queued) > rank(job)),
                   len(self._queue))
         self._queue.insert(at, job)
 
-    def _work(self, generation: int) -> None:
+    def _dispatch(self, generation: int) -> None:
+        """Start every queued job whose hosts are free, move due confirmations into the queue,
+        and report progress (every second while changes wait, for the countdown)."""
+        last_report = 0.0
         while True:
+            self._learn_hosts()
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._queue) or self._stopping
-                                    or generation != self._generation)
                 if self._stopping or generation != self._generation:
                     return
-                job = self._queue.pop(0)
-                self._running = job.doc_id
-                progress = (self._done, self._total)
-            idle = False
-            try:
-                self._emit(self.on_progress, *progress)
-                self._run(job)
-            except Exception:  # noqa: BLE001 - the worker must survive anything one check does
-                log.exception("scheduling the check of document %s failed", job.doc_id)
-            finally:
-                with self._cond:
-                    self._running = None
-                    self._done += 1
-                    progress = (self._done, self._total)
-                    if not self._queue:
-                        idle, self._done, self._total = True, 0, 0
-                    self._cond.notify_all()
-            self._emit(self.on_progress, *progress)
-            if idle and not self._stopping:
-                self._emit(self.on_idle)
+                now = time.time()  # PendingChange.due_at is wall-clock time, not the planning clock
+                for doc_id, pending in list(self._waiting.items()):
+                    if pending.due_at <= now:
+                        del self._waiting[doc_id]
+                        self._insert(_Job(doc_id, True, pending, label=pending.label))
+                self._start_ready()
+                next_due = min((p.due_at for p in self._waiting.values()), default=None)
+                timeout = None if next_due is None else max(0.05, min(1.0, next_due - now))
+                tick = bool(self._waiting) and time.monotonic() - last_report >= 1.0
+            if tick:  # the countdown of the waiting confirmations
+                last_report = time.monotonic()
+                self._report()
+            with self._cond:
+                if self._stopping or generation != self._generation:
+                    return
+                if not self._ready() and not self._due(time.time()):
+                    self._cond.wait(timeout)
 
-    def _run(self, job: _Job) -> bool:
-        """Check one document unless the database says it is no longer due. Returns whether a
-        check ran."""
-        settings = load_settings()
+    def _learn_hosts(self) -> None:
+        """Read the hosts of queued documents (outside the lock: it is a database read)."""
+        with self._cond:
+            unknown = [job for job in self._queue if job.hosts is None]
+        if not unknown:
+            return
+        try:
+            docs = {d.id: d for d in Document.select(Document.id, Document.sources).where(
+                Document.id.in_([job.doc_id for job in unknown]))}
+        except peewee.PeeweeException:
+            log.exception("could not read the documents to check")
+            docs = {}
+        with self._cond:
+            for job in unknown:
+                doc = docs.get(job.doc_id)
+                job.hosts = hosts_of(doc) if doc is not None else frozenset()
+
+    def _ready(self) -> bool:
+        """Something to do at once: a job to start, or one whose hosts are not known yet."""
+        return any(job.hosts is None or self._startable(job) for job in self._queue)
+
+    def _startable(self, job: _Job) -> bool:
+        return (job.hosts is not None and job.doc_id not in self._active
+                and self._slots.free(job.hosts))
+
+    def _due(self, now: float) -> bool:
+        return any(p.due_at <= now for p in self._waiting.values())
+
+    def _start_ready(self) -> None:
+        """Under the lock: start every queued job that may run now, in queue order."""
+        for job in list(self._queue):
+            if not self._startable(job):
+                continue
+            self._queue.remove(job)
+            self._slots.take(job.hosts or frozenset())
+            self._active[job.doc_id] = job
+            threading.Thread(target=self._job, args=(job,), name=f"gw-check-{job.doc_id}",
+                             daemon=True).start()
+
+    def _job(self, job: _Job) -> None:
+        """One check (or one confirmation) in its own thread."""
+        ended: bool | PendingChange = False
+        try:
+            ended = self._run(job)
+        except Exception:  # noqa: BLE001 - the scheduler must survive anything one check does
+            log.exception("scheduling the check of document %s failed", job.doc_id)
+            ended = True
+        finally:
+            try:
+                self.db.close()  # this thread's own connection (peewee keeps one per thread)
+            except peewee.PeeweeException:
+                log.debug("could not close a check thread's connection", exc_info=True)
+            with self._cond:
+                self._active.pop(job.doc_id, None)
+                self._slots.give(job.hosts or frozenset())
+                if isinstance(ended, PendingChange):
+                    if not self._stopping:  # its second fetch, when due (see _dispatch)
+                        self._waiting[job.doc_id] = ended
+                elif ended:
+                    self._done += 1
+                idle = self._idle() and not self._stopping
+                self._cond.notify_all()
+        self._report()
+        if idle:
+            self._emit(self.on_idle)
+
+    def _run(self, job: _Job) -> bool | PendingChange:
+        """Check one document unless the database says it is no longer due (a confirmation
+        always runs). Returns the change awaiting its confirmation, True for a final result
+        or False for a check queued again."""
         doc = (Document.select(Document, Platform).join(Platform)
                .where(Document.id == job.doc_id).first())
         if doc is None:
+            return True
+        if job.pending is None:
+            if not job.forced:
+                settings, now = load_settings(), self._now()
+                if settings.paused or not (doc.active and doc.platform.watched):
+                    return True
+                if next_due(doc, settings, now) > now:
+                    return True  # checked meanwhile (the CLI, a previous run): never double
+            job.label = f"{doc.platform.name} {doc.type}"
+            self._emit(self.on_check_started, doc.id)
+        self._report()
+        outcome = self._with_watchdog(doc, job)
+        if outcome is None:  # cut short by another check's failure: once more, later
             return False
-        if not job.forced:
-            now = self._now()
-            if settings.paused or not (doc.active and doc.platform.watched):
-                return False
-            if next_due(doc, settings, now) > now:
-                return False  # checked meanwhile (the CLI, a previous run): never double
-        self._emit(self.on_check_started, doc.id)
-        result = self._check_with_watchdog(doc)
-        self._emit(self.on_check_finished, doc.id, result)
+        if isinstance(outcome, PendingChange):
+            return outcome
+        self._emit(self.on_check_finished, doc.id, outcome)
         return True
 
-    def _check_with_watchdog(self, doc: Document) -> CheckResult:
+    def _runner(self) -> CheckRunner:
+        # One monitor for every check: its fetcher keeps the per-host politeness state.
+        with self._monitor_lock:
+            if self._monitor is None:
+                self._monitor = self.monitor_factory()
+            return self._monitor
+
+    def _with_watchdog(self, doc: Document, job: _Job) -> CheckResult | PendingChange | None:
         """Every way a check can end comes out as a result that is recorded exactly once:
-        the monitor records its own, and a failure it could not record (a child process that
-        was killed, an exception, a hung thread) is recorded here through the one recorder."""
+        the monitor records its own, and a failure it could not record (a check process that
+        was killed, an exception, a hung thread) is recorded here through the one recorder.
+        None: the check was cut short by another one's failure and is queued again."""
         started, clock = self._now(), time.monotonic()
         box: dict[str, Any] = {}
         try:
-            # One monitor for many checks: its fetcher keeps the per-host politeness state.
-            monitor = self._monitor = self._monitor or self.monitor_factory()
+            monitor = self._runner()
         except Exception as exc:  # noqa: BLE001 - recorded like any failed check
             box["error"] = exc
         else:
-            runner = threading.Thread(target=self._guarded_check, args=(monitor, doc, box),
-                                      name=f"gw-check-{doc.id}", daemon=True)
+            runner = threading.Thread(target=self._guarded, args=(monitor, doc, job, box),
+                                      name=f"gw-run-{doc.id}", daemon=True)
             runner.start()
             runner.join(self.watchdog_s)
         if "error" not in box and "result" not in box:
             box["abandoned"] = True
-            self._monitor = None  # the hung one may hold a fetcher connection: start afresh
+            with self._monitor_lock:
+                if self._monitor is monitor:  # the hung one may hold a connection: afresh
+                    self._monitor = None
             reason = f"check hung for {self.watchdog_s:g} s (watchdog)"
             log.warning("document %s: %s; moving on", doc.id, reason)
             code: str = Code.HUNG
         elif "error" in box:
-            exc = box["error"]
-            reason = f"internal error: {type(exc).__name__}: {exc}"
-            log.error("the check of document %s raised", doc.id, exc_info=exc)
+            failure: BaseException = box["error"]
+            if getattr(failure, "retryable", False) and job.retries < 1:
+                log.info("the check of document %s was cut short (%s); queued again",
+                         doc.id, failure)
+                with self._cond:
+                    if not self._stopping:
+                        self._insert(_Job(doc.id, True, job.pending, job.hosts, job.label,
+                                          job.retries + 1))
+                return None
+            reason = f"internal error: {type(failure).__name__}: {failure}"
+            log.error("the check of document %s raised", doc.id, exc_info=failure)
             code = Code.INTERNAL
         else:
-            return self._settle(doc, box["result"], started)
+            outcome = box["result"]
+            if isinstance(outcome, PendingChange):
+                return outcome
+            return self._settle(doc, outcome, started)
         duration = time.monotonic() - clock
         failed = result_for(doc, Outcome.ERROR, code, reason, duration_s=duration)
         failed.recorded = False
         return self._settle(doc, failed, started)
 
-    def _guarded_check(self, monitor: CheckRunner, doc: Document, box: dict[str, Any]) -> None:
+    def _guarded(self, monitor: CheckRunner, doc: Document, job: _Job,
+                 box: dict[str, Any]) -> None:
         """The body of a check thread: the result or the exception goes into `box`."""
         try:
-            box["result"] = monitor.check(doc)
-        except BaseException as exc:  # noqa: BLE001 - reported by the waiting worker
+            if job.pending is not None:
+                box["result"] = monitor.confirm(job.pending)
+            else:
+                box["result"] = monitor.first_pass(doc)
+        except BaseException as exc:  # noqa: BLE001 - reported by the waiting job thread
             box["error"] = exc
         finally:
             try:
@@ -389,12 +537,27 @@ class CheckScheduler:
             log.exception("could not record the failed check of document %s", doc.id)
             return result
 
-    @staticmethod
-    def _emit(callback: Callable[..., Any] | None, *args: Any) -> None:
+    def progress(self) -> Progress:
+        """What is happening now (also sent to on_progress whenever it changes)."""
+        with self._cond:
+            checking = tuple(job.label for job in self._active.values()
+                             if job.pending is None and job.label)
+            confirming = [Confirming(doc_id, p.label, p.due_at)
+                          for doc_id, p in self._waiting.items()]
+            confirming += [Confirming(doc_id, job.label, job.pending.due_at)
+                           for doc_id, job in self._active.items() if job.pending is not None]
+            return Progress(self._done, self._total, checking,
+                            tuple(sorted(confirming, key=lambda c: c.due_at)), time.time())
+
+    def _report(self) -> None:
+        self._emit(self.on_progress, self.progress())
+
+    def _emit(self, callback: Callable[..., Any] | None, *args: Any) -> None:
         if callback is None:
             return
         try:
-            callback(*args)
+            with self._callbacks:
+                callback(*args)
         except Exception:  # noqa: BLE001 - a UI bug must not stop the checks
             log.exception("a scheduler callback failed")
 

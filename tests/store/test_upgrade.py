@@ -13,13 +13,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.paths import SAVED_DBS
-from watcher_app.store import migrations
+from watcher_app.store import content, migrations
 from watcher_app.store.db import DB_FILENAME
 
 SAVED = SAVED_DBS
@@ -43,8 +44,8 @@ def snapshot(path: Path, *, immutable: bool = False) -> dict[str, Any]:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
     try:
         rows = {
-            "versions": conn.execute(
-                "SELECT id, document_id, text, sha256 FROM version ORDER BY id").fetchall(),
+            "versions": versions_of(conn),
+            "snapshots": snapshots_of(conn),
             "checks": conn.execute(
                 'SELECT id, document_id, outcome, reason, version_id FROM "check" '
                 "ORDER BY id").fetchall(),
@@ -57,6 +58,29 @@ def snapshot(path: Path, *, immutable: bool = False) -> dict[str, Any]:
     finally:
         conn.close()
     return rows
+
+
+def versions_of(conn: sqlite3.Connection) -> list[tuple[int, int, str, str]]:
+    """(id, document, text, sha256) of every version: schemas 1–3 kept the text in a column,
+    schema 4 in compressed chunks (read back with the store's reader, then compared with the
+    text the old file held)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(version)")}
+    if "text" in columns:
+        return conn.execute("SELECT id, document_id, text, sha256 FROM version ORDER BY id"
+                            ).fetchall()
+    return [(vid, doc, content.load(conn.execute, chunks).decode("utf-8"), digest)
+            for vid, doc, chunks, digest in conn.execute(
+                "SELECT id, document_id, text_chunks, sha256 FROM version ORDER BY id")]
+
+
+def snapshots_of(conn: sqlite3.Connection) -> list[tuple[int, bytes, str]]:
+    """(id, raw bytes, sha256) of every snapshot, whichever way the schema stored them."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(snapshot)")}
+    if "raw" in columns:
+        return [(sid, zlib.decompress(raw), digest) for sid, raw, digest in conn.execute(
+            "SELECT id, raw, sha256 FROM snapshot ORDER BY id")]
+    return [(sid, content.load(conn.execute, chunks), digest) for sid, chunks, digest in
+            conn.execute("SELECT id, raw_chunks, sha256 FROM snapshot ORDER BY id")]
 
 
 def test_a_saved_database_exists_for_every_past_schema() -> None:
@@ -100,7 +124,7 @@ def test_upgrade_keeps_the_data_and_backs_up_first(saved: Path, tmp_path: Path) 
 
     after = snapshot(data / DB_FILENAME)
     assert after["schema"] == migrations.LATEST
-    for table in ("versions", "checks", "changes", "settings"):
+    for table in ("versions", "snapshots", "checks", "changes", "settings"):
         assert after[table] == before[table], f"{table} changed in the upgrade"
 
     backups = sorted(data.glob(f"watcher.schema{version}-*.sqlite3"))

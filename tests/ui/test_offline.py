@@ -213,3 +213,25 @@ def test_feed_and_diff_fit_a_1024_by_640_screen(qtbot, db, data_dir, acme) -> No
 def long_text(k: int) -> str:
     return " ".join(f"Clause {k}-{n} says something about how personal data is handled."
                     for n in range(8))
+
+
+def test_the_status_bar_after_a_round(qtbot, db, data_dir) -> None:  # noqa: ANN001
+    """on_idle's sentence: nothing watched and nothing checked is not "offline"; a round with
+    one check that reached a host is done, whatever the state before."""
+    from watcher_app.check_result import CheckResult
+    from watcher_app.outcomes import Outcome
+    from watcher_app.ui.main_window import MainWindow
+
+    window = MainWindow(db, data_dir)
+    qtbot.addWidget(window)
+    window.on_idle()
+    assert window.status_text.text() == "All checks done"
+    window.offline = True  # as a refresh would have found
+    window.on_check_finished(1, CheckResult("acme", "Privacy Policy", Outcome.VERIFIED,
+                                            "same-text"))
+    window.on_idle()
+    assert window.status_text.text() == "All checks done"
+    window.on_check_finished(1, CheckResult("acme", "Privacy Policy", Outcome.ERROR,
+                                            "connect-failed", "[Errno 111] refused"))
+    window.on_idle()
+    assert window.status_text.text() == OFFLINE_MESSAGE

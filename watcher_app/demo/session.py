@@ -25,7 +25,7 @@ from watcher_app.demo import offline
 from watcher_app.demo.keystore import restore_keyring, use_demo_keyring
 from watcher_app.demo.seed import ORIGIN, SeedReport, seed_history
 from watcher_app.demo.site import DemoSite, Pace
-from watcher_app.isolated import ChildProcessMonitor
+from watcher_app.isolated import CheckWorker
 from watcher_app.render import RENDER_ENV
 from watcher_app.settings import load_settings, save_settings
 from watcher_app.store.db import open_database
@@ -71,9 +71,9 @@ class DemoSession:
             self.close()
             raise
 
-    def monitor_factory(self) -> ChildProcessMonitor:
-        """The desktop app's own checks (a child process per check), paced for the demo."""
-        return ChildProcessMonitor(self.data_dir, confirm_delay_s=self.pace.confirm_delay_s)
+    def monitor_factory(self) -> CheckWorker:
+        """The desktop app's own checks (its long-lived check worker), paced for the demo."""
+        return CheckWorker(self.data_dir, confirm_delay_s=self.pace.confirm_delay_s)
 
     def platform_ids(self) -> list[str]:
         return [p.id for p in self.site.platforms]

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import socket
 import threading
+import uuid
 
 import peewee
 
@@ -22,6 +23,13 @@ from watcher_app.store.models import Document, utcnow
 def owner_id() -> str:
     """This thread of this process on this machine: host:pid:thread."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def check_owner() -> str:
+    """A lease holder for one check: this process and thread, plus a token of its own, so a
+    check waiting for its confirmation is never mistaken for a later check in the same
+    thread (the lease stays taken across the wait, and is re-taken by the same token)."""
+    return f"{owner_id()}:{uuid.uuid4().hex[:8]}"
 
 
 def _holder_alive(owner: str) -> bool:

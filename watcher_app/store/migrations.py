@@ -9,8 +9,12 @@ tests/fixtures/db/ and the migration tests upgrade each of them.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from watcher_app.store import content
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,9 @@ class Migration:
     version: int
     name: str
     apply: Callable[[sqlite3.Connection], None]
+    # Rebuilding a table that others reference needs foreign keys off while it runs (else
+    # dropping the old table would cascade); they are checked before the commit instead.
+    rebuilds_tables: bool = False
 
 
 def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
@@ -141,11 +148,98 @@ _V3 = (
     f"""UPDATE "snapshot" SET "headers" = (SELECT json_group_object(lower(key), value) FROM json_each("snapshot"."headers") WHERE lower(key) IN ({_KEPT})) WHERE EXISTS (SELECT 1 FROM json_each("snapshot"."headers") WHERE lower(key) NOT IN ({_KEPT}))""",
 )
 
+# Version 4: a small store (issue 14). Version texts and snapshot bytes move into `chunk`, cut
+# at content-defined boundaries, zlib-compressed, each piece stored once (store/content.py: any
+# cutting reads back the same, so what this migration cut stays readable whatever the cutting
+# rule becomes); `version` keeps its metadata and text size first and a chunk list, so listing
+# versions never reads a text. Runs of identical "verified" checks of a document become one row
+# with a count and the first and last time; failures and changes keep their own rows.
+_V4_TABLES = (
+    'CREATE TABLE IF NOT EXISTS "chunk" ("id" INTEGER NOT NULL PRIMARY KEY, "sha" BLOB NOT NULL, "size" INTEGER NOT NULL, "data" BLOB NOT NULL)',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "chunk_sha" ON "chunk" ("sha")',
+    'CREATE TABLE "version_v4" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "kind" TEXT NOT NULL, "first_seen" DATETIME NOT NULL, "last_verified" DATETIME NOT NULL, "current" INTEGER NOT NULL, "origin" TEXT NOT NULL, "extractor_version" INTEGER NOT NULL, "sha256" TEXT NOT NULL, "key_sha256" TEXT NOT NULL, "size" INTEGER NOT NULL, "raw_sha256" TEXT, "text_chunks" BLOB NOT NULL, "links" TEXT NOT NULL, "snapshots" TEXT NOT NULL, "provenance" TEXT, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE)',
+    'CREATE TABLE "snapshot_v4" ("id" INTEGER NOT NULL PRIMARY KEY, "document_id" INTEGER NOT NULL, "source_index" INTEGER NOT NULL, "url" TEXT NOT NULL, "fetched_at" DATETIME NOT NULL, "http_status" INTEGER NOT NULL, "headers" TEXT NOT NULL, "content_type" TEXT NOT NULL, "sha256" TEXT NOT NULL, "size" INTEGER NOT NULL, "raw_chunks" BLOB NOT NULL, FOREIGN KEY ("document_id") REFERENCES "document" ("id") ON DELETE CASCADE)',
+)
+_V4_SWAP = (
+    'DROP TABLE "version"',
+    'ALTER TABLE "version_v4" RENAME TO "version"',
+    'CREATE INDEX IF NOT EXISTS "version_document_id" ON "version" ("document_id")',
+    'CREATE INDEX IF NOT EXISTS "version_sha256" ON "version" ("sha256")',
+    'CREATE INDEX IF NOT EXISTS "version_first_seen" ON "version" ("first_seen")',
+    'CREATE INDEX IF NOT EXISTS "version_current" ON "version" ("current")',
+    'DROP TABLE "snapshot"',
+    'ALTER TABLE "snapshot_v4" RENAME TO "snapshot"',
+    'CREATE INDEX IF NOT EXISTS "snapshot_document_id" ON "snapshot" ("document_id")',
+    'CREATE INDEX IF NOT EXISTS "snapshot_fetched_at" ON "snapshot" ("fetched_at")',
+    'CREATE INDEX IF NOT EXISTS "snapshot_sha256" ON "snapshot" ("sha256")',
+    'ALTER TABLE "check" ADD COLUMN "repeats" INTEGER NOT NULL DEFAULT 1',
+    'ALTER TABLE "check" ADD COLUMN "first_started_at" DATETIME',
+)
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for statement in _V4_TABLES:
+        conn.execute(statement)
+    rows = conn.execute(
+        'SELECT id, document_id, kind, first_seen, last_verified, current, origin, '
+        'extractor_version, sha256, key_sha256, text, links, snapshots, provenance '
+        'FROM "version" ORDER BY id')
+    for row in rows.fetchall():
+        text: str = row[10]
+        packed = content.store(conn.execute, content.Prepared(text.encode("utf-8"),
+                                                              content.TEXT))
+        conn.execute('INSERT INTO "version_v4" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+                     (*row[:10], len(text), None, packed, *row[11:]))
+    rows = conn.execute(
+        'SELECT id, document_id, source_index, url, fetched_at, http_status, headers, '
+        'content_type, sha256, size, raw FROM "snapshot" ORDER BY id')
+    for row in rows.fetchall():
+        try:
+            raw = zlib.decompress(row[10])
+        except zlib.error:
+            # Kept as it is, so that `verify` still reports this snapshot as corrupt.
+            raw = bytes(row[10])
+        packed = content.store(conn.execute, content.Prepared(raw, content.RAW))
+        conn.execute('INSERT INTO "snapshot_v4" VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+                     (*row[:10], packed))
+    for statement in _V4_SWAP:
+        conn.execute(statement)
+    _collapse_verified_runs(conn)
+
+
+def _collapse_verified_runs(conn: sqlite3.Connection) -> None:
+    """Each document's consecutive "verified" checks of the same version, code and detail
+    become their latest row, with the count and the time of the first."""
+    rows = conn.execute(
+        'SELECT id, document_id, started_at, outcome, code, version_id, detail FROM "check" '
+        "ORDER BY document_id, started_at, id").fetchall()
+    run: list[tuple[Any, ...]] = []
+
+    def close_run() -> None:
+        if len(run) > 1:
+            keep = run[-1][0]
+            conn.executemany('DELETE FROM "check" WHERE id = ?', [(r[0],) for r in run[:-1]])
+            conn.execute('UPDATE "check" SET repeats = ?, first_started_at = ? WHERE id = ?',
+                         (len(run), run[0][2], keep))
+        run.clear()
+
+    for row in rows:
+        same = (row[3] == "verified" and run and run[-1][1] == row[1]
+                and run[-1][4:] == row[4:])
+        if not same:
+            close_run()
+        if row[3] == "verified":
+            run.append(row)
+    close_run()
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _run(_V1)),
     Migration(2, "document.retry_not_before (Retry-After)", _run(_V2)),
     Migration(3, "typed check outcomes and codes; version origin; user corrections; leases",
               _run(_V3)),
+    Migration(4, "a small store: chunked, compressed, deduplicated texts and snapshots; "
+              "runs of verified checks in one row", _v4, rebuilds_tables=True),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -177,6 +271,9 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         )
     applied = []
     for migration in pending(conn):
+        keys_on = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        if migration.rebuilds_tables:
+            conn.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: set first
         # BEGIN IMMEDIATE takes the write lock first, so two processes starting at once
         # cannot both apply the same migration.
         conn.execute("BEGIN IMMEDIATE")
@@ -185,6 +282,11 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
                 conn.execute("ROLLBACK")
                 continue
             migration.apply(conn)
+            if migration.rebuilds_tables:
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration {migration.version} broke references: "
+                                       f"{broken[:3]}")
             conn.execute(
                 "INSERT INTO schema_version (version, name, applied_at) "
                 "VALUES (?, ?, datetime('now'))",
@@ -194,5 +296,9 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            conn.execute(f"PRAGMA foreign_keys={'ON' if keys_on else 'OFF'}")
         applied.append(migration.version)
+    if any(m.rebuilds_tables for m in MIGRATIONS if m.version in applied):
+        conn.execute("VACUUM")  # give the rebuilt tables' old pages back to the file system
     return applied

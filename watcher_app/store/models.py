@@ -1,8 +1,11 @@
 """The database tables (peewee on SQLite).
 
-Every poll leaves a `Check` row (the verification event). A `Version` is stored only for text
-that passed validation; a `Change` links two versions and carries the analysis. Raw bytes are
-kept as zlib-compressed `Snapshot`s, as evidence for the versions they produced.
+Every poll leaves a `Check` row (the verification event; a run of identical "verified" checks
+shares one row with a count). A `Version` is stored only for text that passed validation; a
+`Change` links two versions and carries the analysis. Raw bytes are kept as `Snapshot`s, as
+evidence for the versions they produced. Version texts and snapshot bytes live in `Chunk`s
+(store/content.py): compressed, each piece stored once; `version.text` and `snapshot.body`
+read and write them like plain columns.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import peewee
+
+from watcher_app.store import content
 
 # Bound at runtime by store.db.open_database (one database per process; the GUI and the CLI
 # both open it through there).
@@ -97,11 +102,57 @@ class Document(BaseModel):
         indexes = ((("platform", "type"), True),)
 
 
+class Chunk(BaseModel):
+    """A piece of stored content, zlib-compressed, stored once (see store/content.py)."""
+
+    id = peewee.AutoField()
+    sha = peewee.BlobField(unique=True)  # SHA-256 of the uncompressed piece (32 bytes)
+    size = peewee.IntegerField()
+    data = peewee.BlobField()
+
+
+class _Content:
+    """Content kept in chunks, read lazily and written by `save()` in the caller's
+    transaction. Assign a new value to store it; `prepare` is called at once, so the cutting
+    and compressing happen before the write lock is taken."""
+
+    def __init__(self, column: str, rule: Any, encode: bool) -> None:
+        self.column, self.rule, self.encode = column, rule, encode
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.cache = f"_{name}_value"
+        self.prepared = f"_{name}_prepared"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        if self.cache not in obj.__dict__:
+            packed = obj.__data__.get(self.column)
+            if packed is None:
+                raise content.ContentError(f"{owner.__name__ if owner else 'row'} "
+                                           f"{obj.__data__.get('id')}: content not selected")
+            data = content.load(obj._meta.database.execute_sql, bytes(packed))
+            obj.__dict__[self.cache] = data.decode("utf-8") if self.encode else data
+        return obj.__dict__[self.cache]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        data = value.encode("utf-8") if self.encode else bytes(value)
+        obj.__dict__[self.cache] = value
+        obj.__dict__[self.prepared] = content.Prepared(data, self.rule)
+        obj.size = len(value)
+
+    def flush(self, obj: Any) -> None:
+        prepared = obj.__dict__.pop(self.prepared, None)
+        if prepared is not None:
+            setattr(obj, self.column, content.store(obj._meta.database.execute_sql, prepared))
+
+
 class Snapshot(BaseModel):
     id = peewee.AutoField()
     document = peewee.ForeignKeyField(Document, backref="snapshots", on_delete="CASCADE")
     if TYPE_CHECKING:
         document_id: int
+        body: bytes  # the raw bytes as fetched (read from and written to chunks)
     source_index = peewee.IntegerField(default=0)
     url = peewee.TextField()
     fetched_at = peewee.DateTimeField(default=utcnow, index=True)
@@ -110,7 +161,13 @@ class Snapshot(BaseModel):
     content_type = peewee.TextField()
     sha256 = peewee.TextField(index=True)  # of the raw (uncompressed) bytes
     size = peewee.IntegerField()
-    raw = peewee.BlobField()  # zlib-compressed bytes
+    raw_chunks = peewee.BlobField()  # store/content.py chunk list
+    if not TYPE_CHECKING:
+        body = _Content("raw_chunks", content.RAW, encode=False)
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).__dict__["body"].flush(self)
+        return super().save(*args, **kwargs)
 
 
 class Version(BaseModel):
@@ -118,18 +175,29 @@ class Version(BaseModel):
     document = peewee.ForeignKeyField(Document, backref="versions", on_delete="CASCADE")
     if TYPE_CHECKING:
         document_id: int
-    text = peewee.TextField()
-    sha256 = peewee.TextField(index=True)  # of the UTF-8 text
-    key_sha256 = peewee.TextField()  # of the comparison key (the words that make the text)
-    links = JSONField(default=list)
-    snapshots = JSONField(default=list)  # ids of the snapshots this text was extracted from
-    extractor_version = peewee.IntegerField()
+        text: str  # the text (read from and written to chunks)
     kind = peewee.TextField(default="change")  # outcomes.VersionKind
     first_seen = peewee.DateTimeField(default=utcnow, index=True)
     last_verified = peewee.DateTimeField(default=utcnow)
     current = peewee.BooleanField(default=False, index=True)
     origin = peewee.TextField(default="live")  # "live" or "open-terms-archive"
+    extractor_version = peewee.IntegerField()
+    sha256 = peewee.TextField(index=True)  # of the UTF-8 text
+    key_sha256 = peewee.TextField()  # of the comparison key (the words that make the text)
+    size = peewee.IntegerField(default=0)  # the text's length in characters
+    # The bytes (all sources) last fetched that read as exactly this text: fetched again,
+    # they are this version without reading them (capture.py).
+    raw_sha256 = peewee.TextField(null=True)
+    text_chunks = peewee.BlobField()  # store/content.py chunk list
+    links = JSONField(default=list)
+    snapshots = JSONField(default=list)  # ids of the snapshots this text was extracted from
     provenance = JSONField(null=True)  # where an imported version came from
+    if not TYPE_CHECKING:
+        text = _Content("text_chunks", content.TEXT, encode=True)
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).__dict__["text"].flush(self)
+        return super().save(*args, **kwargs)
 
 
 class Check(BaseModel):
@@ -147,6 +215,10 @@ class Check(BaseModel):
     http_status = peewee.IntegerField(null=True)
     raw_sha256 = peewee.TextField(null=True)  # what was fetched, even when nothing was stored
     version = peewee.ForeignKeyField(Version, null=True, on_delete="SET NULL")
+    # A run of identical "verified" checks is one row: `started_at` is the latest of them,
+    # `first_started_at` the first (NULL for a single check), `repeats` how many.
+    repeats = peewee.IntegerField(default=1)
+    first_started_at = peewee.DateTimeField(null=True)
 
 
 class Change(BaseModel):
@@ -198,5 +270,5 @@ class Setting(BaseModel):
 
 
 ALL_MODELS: tuple[type[BaseModel], ...] = (
-    SchemaVersion, Platform, Document, Snapshot, Version, Check, Change, Alert, Setting,
+    SchemaVersion, Platform, Document, Chunk, Snapshot, Version, Check, Change, Alert, Setting,
 )

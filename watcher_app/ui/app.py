@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 from watcher_app import APP_ID, APP_NAME, __version__
 from watcher_app.check_result import CheckResult
 from watcher_app.config import data_dir as resolve_data_dir
-from watcher_app.isolated import ChildProcessMonitor
+from watcher_app.isolated import CheckWorker
 from watcher_app.monitor import Monitor
 from watcher_app.notify import (
     AlertCenter,
@@ -56,7 +56,7 @@ class SignalHub(QObject):
 
     check_started = Signal(int)
     check_finished = Signal(int, object)  # document id, CheckResult
-    progress = Signal(int, int)
+    progress = Signal(object)  # progress.Progress
     idle = Signal()
     alert = Signal(str, str, str, object)  # channel ("tray" | "banner"), title, body, change id
 
@@ -117,10 +117,10 @@ def native_notifiers() -> list[Notifier]:
 
 
 def default_monitor_factory(db: peewee.Database, data_dir: Path
-                            ) -> Callable[[], Monitor | ChildProcessMonitor]:
-    """Checks run in a child process, so their CPU work never competes with the window for
-    the GIL (see watcher_app/isolated.py)."""
-    return lambda: ChildProcessMonitor(data_dir)
+                            ) -> Callable[[], Monitor | CheckWorker]:
+    """Checks run in a long-lived worker process, so their CPU work never competes with the
+    window for the GIL (see watcher_app/isolated.py)."""
+    return lambda: CheckWorker(data_dir)
 
 
 class AppController(QObject):

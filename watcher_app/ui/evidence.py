@@ -6,7 +6,6 @@ The citation uses UTC (unambiguous in a filing) while the dialog shows local tim
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,7 +181,7 @@ class EvidenceDialog(QDialog):
 
 def _read_raw(snapshot_id: int) -> tuple[Snapshot, bytes]:
     snap = Snapshot.get_by_id(snapshot_id)
-    return snap, zlib.decompress(snap.raw)
+    return snap, snap.body
 
 
 class RawSnapshotDialog(QDialog):

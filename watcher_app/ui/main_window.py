@@ -29,6 +29,7 @@ from watcher_app import APP_NAME, __version__
 from watcher_app.check_result import CheckResult
 from watcher_app.offline import OFFLINE_MESSAGE, is_connection_failure
 from watcher_app.outcomes import Status
+from watcher_app.progress import Progress
 from watcher_app.store.models import Setting
 from watcher_app.ui import links, queries, theme
 from watcher_app.ui.catalog_update import install_catalog_update
@@ -207,6 +208,9 @@ class MainWindow(QMainWindow):
         self.sidebar.unwatch_requested.connect(self.unwatch_platform)
         self.feed.open_change.connect(self.open_change)
         self.feed.read_changed.connect(self.schedule_refresh)
+        # a correction changes severities in the feed, the timeline and the badges' filters
+        self.feed.corrected.connect(lambda _id: self.schedule_refresh())
+        self.diff.corrected.connect(lambda _id: self.schedule_refresh())
         self.timeline.open_change.connect(self.open_change)
         self.timeline.compare_requested.connect(self.open_compare)
         self.timeline.evidence_requested.connect(self.show_evidence)
@@ -366,13 +370,41 @@ class MainWindow(QMainWindow):
         self.status_text.setText(f"{name}: {words.get(status, status)}")
         self.schedule_refresh()
 
-    def on_progress(self, done: int, total: int) -> None:
-        if total <= 0:
+    def on_progress(self, event: Progress) -> None:
+        """What the checks are doing, e.g. "Confirming a change on OpenAI Terms of Service
+        (second fetch in 40 s)…" while the changes found wait for their second fetch.
+        Concurrent checks send several events a second; the bar and the text are redrawn at
+        most every 250 ms (a QProgressBar repaints the window synchronously on each value)."""
+        self._progress_event = event
+        timer = getattr(self, "_progress_timer", None)
+        if timer is None:
+            timer = self._progress_timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(250)
+            timer.timeout.connect(self._show_progress)
+        if not timer.isActive():
+            timer.start()
+
+    def _show_progress(self) -> None:
+        event = self._progress_event
+        if not event.busy:
+            return  # the cycle ended meanwhile (on_idle says so)
+        if event.checking or event.confirming:
+            message = event.message()
+            if self.status_text.text() != message:
+                self.status_text.setText(message)
+        for change in event.confirming:
+            # no spinner while a change only waits for its second fetch (up to a minute, for
+            # many documents at once); the status bar says what it waits for
+            waiting = change.due_at > event.at
+            if waiting == (change.document_id in self.sidebar.checking):
+                self.sidebar.set_checking(change.document_id, not waiting)
+        if event.total <= 0:
             return
-        if self.progress.maximum() != total:
-            self.progress.setRange(0, total)
-        if self.progress.value() != done:
-            self.progress.setValue(done)
+        if self.progress.maximum() != event.total:
+            self.progress.setRange(0, event.total)
+        if self.progress.value() != event.done:
+            self.progress.setValue(event.done)
         if not self.progress.isVisible():
             self.progress.show()
 
@@ -380,10 +412,13 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.sidebar.clear_checking()
         failures, self._cycle_failures = self._cycle_failures, []
-        # a round in which no check reached any host did not "finish": it waits for the network
-        # a round of every document that all failed to connect is offline; a smaller one (a
-        # retry, "check selected") leaves the state to the documents' last checks
-        offline = all(failures) and len(failures) >= len(self.sidebar.docs) or self.offline
+        # a round in which no check reached any host did not "finish": it waits for the
+        # network. A check that reached a host ends it; a smaller round of failures (a retry,
+        # "check selected") keeps the state the documents' last checks gave.
+        if not failures or not all(failures):
+            offline = self.offline and not failures
+        else:
+            offline = len(failures) >= len(self.sidebar.docs) or self.offline
         self.status_text.setText(OFFLINE_MESSAGE if offline else "All checks done")
         self.schedule_refresh()
 

@@ -10,29 +10,32 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import peewee
 
+from watcher_app.corrections import Judgement
 from watcher_app.offline import looks_offline
 from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version
 from watcher_app.store.versions import numbers_of
 
 PAGE = 100
-HEALTH_RANK = {"failing": 3, "blocked": 2, "ok": 1, "pending": 0}
+HEALTH_RANK = {"failing": 4, "blocked": 3, "degraded": 2, "ok": 1, "pending": 0}
 
 
 def health_of(last_outcome: str | None, failures: int = 0) -> str:
-    """ok / blocked / failing / pending, from the document's last check."""
+    """ok / degraded / blocked / failing / pending, from the document's last check
+    (degraded: read with a fallback selector, see drift.py)."""
     if last_outcome is None:
         return "pending"
     if last_outcome == Outcome.BLOCKED:
         return "blocked"
     if last_outcome == Outcome.ERROR or failures > 0:
         return "failing"
-    return "ok"
+    return "degraded" if last_outcome == Outcome.DEGRADED else "ok"
 
 
 @dataclass
@@ -109,7 +112,7 @@ def offline(platforms: list[PlatformStatus]) -> bool:
 
 @dataclass
 class FeedFilter:
-    severity: str | None = None  # exact: high / medium / low
+    severity: str | None = None  # exact: high / medium / low (the user's rating when given)
     platform_id: str | None = None
     doc_type: str | None = None
     unread_only: bool = False
@@ -128,12 +131,18 @@ class FeedRow:
     stats: dict[str, Any]
     effective_date: str | None
     read: bool
+    judgement: Judgement | None = None  # severity and categories above are its effective ones
+
+
+def effective_severity() -> peewee.Function:
+    """The severity shown and filtered by: the user's rating when they gave one."""
+    return peewee.fn.COALESCE(Change.user_severity, Change.severity)
 
 
 def _feed_query(flt: FeedFilter) -> peewee.ModelSelect:
     query = Change.select(Change, Document, Platform).join(Document).join(Platform)
     if flt.severity:
-        query = query.where(Change.severity == flt.severity)
+        query = query.where(effective_severity() == flt.severity)
     if flt.platform_id:
         query = query.where(Platform.id == flt.platform_id)
     if flt.doc_type:
@@ -146,9 +155,14 @@ def _feed_query(flt: FeedFilter) -> peewee.ModelSelect:
 def feed_page(flt: FeedFilter, offset: int, limit: int = PAGE) -> list[FeedRow]:
     query = (_feed_query(flt).order_by(Change.detected_at.desc(), Change.id.desc())
              .offset(offset).limit(limit))
-    return [FeedRow(c.id, c.document_id, c.detected_at, c.document.platform.name, c.document.type,
-                    c.severity, list(c.categories or []), c.summary, dict(c.stats or {}),
-                    c.effective_date, bool(c.read)) for c in query]
+    rows = []
+    for c in cast(Iterable[Change], query):  # (peewee's stubs type the rows as Model)
+        judged = Judgement.of(c)
+        rows.append(FeedRow(c.id, c.document_id, c.detected_at, c.document.platform.name,
+                            c.document.type, judged.severity, list(judged.categories),
+                            c.summary, dict(c.stats or {}), c.effective_date, bool(c.read),
+                            judged))
+    return rows
 
 
 def mark_read(change_ids: list[int], read: bool = True) -> int:
@@ -172,6 +186,47 @@ def feed_choices() -> tuple[list[tuple[str, str]], list[str]]:
     return platforms, types
 
 
+@dataclass
+class ChangeInfo:
+    """One change as the analysis panel and the correction dialog show it."""
+
+    id: int
+    document_id: int
+    from_version_id: int
+    to_version_id: int
+    detected_at: dt.datetime
+    summary: str | None
+    effective_date: str | None
+    stats: dict[str, Any]
+    analysis: dict[str, Any]
+    judgement: Judgement
+    label: str = ""  # "Platform — Document"
+
+
+def _change_info(change: Change | None) -> ChangeInfo | None:
+    if change is None:
+        return None
+    return ChangeInfo(change.id, change.document_id, change.from_version_id,
+                      change.to_version_id, change.detected_at, change.summary,
+                      change.effective_date, dict(change.stats or {}),
+                      dict(change.analysis or {}), Judgement.of(change),
+                      f"{change.document.platform.name} — {change.document.type}")
+
+
+def _changes() -> peewee.ModelSelect[Change]:
+    return Change.select(Change, Document, Platform).join(Document).join(Platform)
+
+
+def change_info(change_id: int) -> ChangeInfo | None:
+    return _change_info(_changes().where(Change.id == change_id).first())
+
+
+def change_between(old_version_id: int, new_version_id: int) -> ChangeInfo | None:
+    """The recorded change from one version to the next, if the two are consecutive."""
+    return _change_info(_changes().where((Change.from_version == old_version_id)
+                                         & (Change.to_version == new_version_id)).first())
+
+
 # --- timeline, checks, alerts ----------------------------------------------------------------
 
 
@@ -193,6 +248,7 @@ class TimelineEntry:
     provenance: dict[str, Any] | None = None  # where an imported version came from
     folded: int = 0  # imported noise versions after this one, folded away
     note: str | None = None  # the first live capture against the archive's latest record
+    judgement: Judgement | None = None  # a change's severity (above: the effective one), why
 
     @property
     def alerted(self) -> bool:
@@ -212,7 +268,7 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE, *,
               & (Version.current == False))  # noqa: E712 - the current one always shows
     query = (Version.select(Version.id, Version.first_seen, Version.last_verified,
                             Version.kind, Version.current, Version.origin, Version.provenance,
-                            peewee.fn.LENGTH(Version.text).alias("size"))
+                            Version.size)
              .where(Version.document == document_id))
     versions = list((query.where(~hidden) if fold else query)
                     .order_by(Version.first_seen.desc(), Version.id.desc())
@@ -238,7 +294,7 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE, *,
         newer = above.first_seen if above is not None else None
     for v in versions:
         entry = TimelineEntry(v.id, v.first_seen, v.last_verified, v.kind, bool(v.current),
-                              int(v.size or 0),  # LENGTH() comes back as text
+                              int(v.size or 0),
                               numbers.get(v.id, 0), origin=v.origin, provenance=v.provenance,
                               note=notes.get(v.id))
         if fold:
@@ -247,8 +303,9 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE, *,
         newer = v.first_seen
         change = changes.get(v.id)
         if change is not None:
-            entry.change_id, entry.severity, entry.summary = change.id, change.severity, \
-                change.summary
+            entry.judgement = Judgement.of(change)
+            entry.change_id, entry.severity, entry.summary = change.id, \
+                entry.judgement.severity, change.summary
             entry.stats, entry.read = dict(change.stats or {}), bool(change.read)
         out.append(entry)
     return out
@@ -286,7 +343,7 @@ CHECK_LABELS: dict[str, tuple[str, bool]] = {
     Outcome.FLAP: ("Flap — back to an earlier text (no alert)", True),
     Outcome.UNCONFIRMED: ("Unconfirmed change (no alert)", True),
     Outcome.CHANGED: ("Changed", False),
-    Outcome.DEGRADED: ("Verified with a fallback selector", False),
+    Outcome.DEGRADED: ("Read with a fallback selector", False),
     Outcome.BLOCKED: ("Blocked", False),
     Outcome.ERROR: ("Error", False),
     Outcome.UPGRADE: ("Technical upgrade (no alert)", True),

@@ -52,6 +52,9 @@ def doc_line(doc: DocStatus, offline: bool = False) -> str:
         return f"Failing ({doc.failures}\u00d7): {why}"
     if doc.health == "pending":
         return "Not checked yet"
+    if doc.health == "degraded":  # the declared selector stopped matching (drift.py)
+        return (f"Read with a fallback selector \u00b7 verified "
+                f"{theme.ago(doc.last_verified or doc.last_check_at)}")
     return f"Verified {theme.ago(doc.last_verified or doc.last_check_at)}"
 
 
@@ -241,7 +244,9 @@ class Sidebar(QTreeWidget):
             self.docs.get(int(key[2:]))
         if self.offline:  # grey, not red: nothing is wrong with the documents themselves
             return theme.icon("health-pending")
-        return theme.icon(f"health-{status.health if status else 'pending'}")
+        health = status.health if status else "pending"
+        # degraded: the text is verified (ok's icon); its line and tooltip say how it was read
+        return theme.icon(f"health-{'ok' if health == 'degraded' else health}")
 
     def set_checking(self, doc_id: int, on: bool) -> None:
         (self.checking.add if on else self.checking.discard)(doc_id)
@@ -249,7 +254,8 @@ class Sidebar(QTreeWidget):
             self._spin.start()
         elif not self.checking:
             self._spin.stop()
-        self.viewport().update()
+        item = self._items.get(f"d:{doc_id}")  # that row only: checks run many at once
+        self.viewport().update(self.visualItemRect(item) if item is not None else QRect())
 
     def clear_checking(self) -> None:
         self.checking.clear()

@@ -30,7 +30,8 @@ CATEGORY_LABELS = {
     "changes-to-terms": "Changes to the terms", "minors": "Minors",
     "law-enforcement": "Law enforcement", "security": "Security", "editorial": "Editorial",
 }
-HEALTH_LABELS = {"ok": "OK", "blocked": "Blocked", "failing": "Failing", "pending": "Not checked"}
+HEALTH_LABELS = {"ok": "OK", "degraded": "Read with a fallback selector", "blocked": "Blocked",
+                 "failing": "Failing", "pending": "Not checked"}
 
 # Hues blended into the Base role for diff backgrounds (GitHub-like green / red / blue).
 INSERT_HUE, DELETE_HUE, MOVE_HUE = QColor("#2ea043"), QColor("#f85149"), QColor("#388bfd")
@@ -77,6 +78,11 @@ def severity_text(severity: str | None) -> QColor:
     """The severity hue as a text colour: lightened on dark themes to stay readable."""
     color = severity_color(severity)
     return blend(color, QColor("#ffffff"), 0.4) if is_dark() else color
+
+
+def favour_text() -> QColor:
+    """Text for a change in users' favour: the insert hue, dark enough to read on Base."""
+    return blend(INSERT_HUE, QColor("#ffffff"), 0.35) if is_dark() else QColor("#1a7f37")
 
 
 def warning_style(severity: str = "high") -> str:

@@ -80,3 +80,41 @@ def test_citation_and_timeline(history: Document) -> None:
     rows = list(csv.DictReader(io.StringIO(timeline_csv(history))))
     assert [r["outcome"] for r in rows] == ["first", "changed", "error"]
     assert rows[1]["change"] == str(change.id)
+
+
+def test_exports_keep_the_app_reading_and_the_user_correction(history: Document,
+                                                              tmp_path: Path) -> None:
+    from watcher_app.corrections import correct_change
+
+    change = Change.get()
+    app_severity, app_categories = change.severity, list(change.categories)
+    other = "low" if app_severity != "low" else "high"
+    correct_change(change.id, severity=other, categories="minors",
+                   note="Checked with <b>legal</b> & counsel")
+    out = export_platform("acme", tmp_path / "acme.zip")
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        [entry] = manifest["documents"][0]["changes"]
+        report = archive.read(entry["report"]).decode()
+        csv_rows = list(csv.DictReader(io.StringIO(
+            archive.read("privacy-policy/timeline.csv").decode())))
+        json_rows = json.loads(archive.read("privacy-policy/timeline.json"))
+    # manifest: the app's fields as recorded, the user's beside them
+    assert (entry["severity"], entry["categories"]) == (app_severity, app_categories)
+    assert (entry["user_severity"], entry["user_categories"]) == (other, ["minors"])
+    assert entry["user_note"] == "Checked with <b>legal</b> & counsel"
+    assert entry["corrected_at"].endswith("Z") and entry["severity_reason"]
+    # report.html: both readings, labelled; the note escaped
+    assert "<h2>Your correction</h2>" in report and "<h2>The app's reading</h2>" in report
+    assert f"<b>Severity (yours):</b> {other.title()}" in report
+    assert f"(the app said {app_severity.title()})" in report
+    assert f"<b>Severity (the app's):</b> {app_severity.title()}" in report
+    assert "<b>Categories (yours):</b> minors" in report
+    assert "Checked with &lt;b&gt;legal&lt;/b&gt; &amp; counsel" in report
+    # timeline CSV and JSON: the app's columns unchanged, the user's next to them
+    for rows in (csv_rows, json_rows):
+        [changed] = [r for r in rows if r["change"] not in ("", None)]
+        assert changed["severity"] == app_severity
+        assert (changed["user_severity"], changed["user_categories"]) == (other, "minors")
+        assert changed["user_note"].startswith("Checked with") and changed["corrected_at"]
+        assert [r["user_severity"] for r in rows if r is not changed] == ["", ""]

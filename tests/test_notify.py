@@ -325,3 +325,21 @@ def test_end_to_end_a_real_check_raises_one_alert(bus: str, db: peewee.Database)
     [alert] = Alert.select()
     assert (alert.channel, alert.kind) == ("tray", "change")
     assert Change.get().notified
+
+
+def test_change_alert_body_says_why(bus: str, db: peewee.Database) -> None:
+    """The notification carries the deciding clause, shortened, and where it is; a policy's
+    markup stays text (escaped for a server that reads markup)."""
+    from tests.support.judged import add_flip
+
+    change = add_flip(add_document("acme", "Privacy Policy", platform_name="Acme"))
+    Change.update(notified=False).where(Change.id == change.id).execute()
+    with FakeNotificationServer(bus) as server:
+        center(bus).alert_change(change)
+        [shown] = server.wait_for(1)
+    assert shown.summary == "Acme — Privacy Policy changed (High)"
+    why, where = shown.body.split("\n")
+    assert why.startswith("AI training on users' data is now on by default (users must opt "
+                          "out): “is not used to train” became “may be used to train our")
+    assert len(why) <= 200 and where == "Under “Privacy Policy › AI features”"
+    assert Alert.get().body == shown.body

@@ -187,11 +187,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([r.to_json() for r in results])
         return 0
+    from watcher_app.reports import change_judgement
+
     for r in results:
         extra = (f" [{r.severity}] {r.summary}" if r.outcome is Outcome.CHANGED and r.severity
                  else "")
         print(f"{r.platform:20s} {r.document:28s} {r.status:9s} {r.reason}{extra}")
+        judged = change_judgement(r.change) if r.outcome is Outcome.CHANGED and r.change else None
+        if judged is not None:
+            _print_judgement(judged, r.change)
     return 0
+
+
+def _print_judgement(judged: Any, change_id: int | None) -> None:
+    """A change's severity (whose), why, topics and the user's note, indented under its line
+    (`judged`: a corrections.Judgement)."""
+    lines = judged.lines()
+    if change_id is not None:
+        lines[0] = f"change #{change_id} \u00b7 {lines[0]}"
+    for line in lines:
+        print(f"    {line}")
 
 
 def cmd_check_worker(args: argparse.Namespace) -> int:
@@ -202,7 +217,7 @@ def cmd_check_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from watcher_app.reports import history, version_history
+    from watcher_app.reports import change_judgement, history, version_history
 
     _open(args)
     if args.versions:
@@ -214,8 +229,12 @@ def cmd_history(args: argparse.Namespace) -> int:
             return 0
         for v in versions:
             origin = "archive" if v["origin"] != "live" else "live"
-            extra = f" [{v['severity']}] {v['summary']}" if v["severity"] else ""
+            judged = change_judgement(v["change"]) if v["change"] is not None else None
+            extra = (f" [{judged.short_label()}] {v['summary']}" if judged and judged.severity
+                     else "")
             print(f"v{v['version']:<5} {v['captured_at']}  {origin:7s} {v['kind']:6s}{extra}")
+            if judged is not None:
+                _print_judgement(judged, v["change"])
         return 0
     rows = history(args.id, args.document)
     if args.json:
@@ -224,6 +243,42 @@ def cmd_history(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['at']}  {row['document']:28s} {row['outcome']:9s} "
               f"v{row['version'] or '-':<5} {row['reason']}")
+        judged = change_judgement(row["change"]["id"]) if row["change"] is not None else None
+        if judged is not None:
+            _print_judgement(judged, row["change"]["id"])
+    return 0
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    """The user's own severity, topics and note for a change (kept beside the app's)."""
+    from watcher_app import corrections
+    from watcher_app.reports import find_change, judgement_json
+
+    given = [name for name in ("severity", "categories", "note") if hasattr(args, name)]
+    if args.reset and given:
+        raise UsageError(f"--reset goes alone (not with --{', --'.join(given)})")
+    if not args.reset and not given:
+        raise UsageError("give --severity, --categories or --note (or --reset)")
+    db = _open(args)
+    change = find_change(args.id, args.document, args.change)
+    if args.reset:
+        judged = corrections.reset_correction(change.id, db=db)
+    else:
+        keep = corrections.KEEP  # a flag not given leaves that field as it is
+        judged = corrections.correct_change(
+            change.id, severity=getattr(args, "severity", keep),
+            categories=getattr(args, "categories", keep), note=getattr(args, "note", keep),
+            db=db)
+    if args.json:
+        from watcher_app.store.models import Change
+
+        fresh = Change.get_by_id(change.id)
+        _print_json({"change": fresh.id, "severity": fresh.severity,
+                     "categories": list(fresh.categories or []), **judgement_json(fresh)})
+        return 0
+    what = "reset to the app's reading" if args.reset else "corrected"
+    print(f"{args.id} / {change.document.type}: change #{change.id} {what}")
+    _print_judgement(judged, None)
     return 0
 
 
@@ -409,6 +464,30 @@ def _delay(text: str) -> float:
     return value
 
 
+def _correction_arg(name: str, text: str) -> Any:
+    """A `correct` flag checked by watcher_app.corrections: a refusal is a usage error (exit
+    2), before the database is opened. (Imported here: the analysis' vocabulary is not cheap
+    to load, and every other command starts without it.)"""
+    from watcher_app import corrections
+
+    try:
+        return getattr(corrections, name)(text)
+    except corrections.CorrectionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _severity(text: str) -> str | None:
+    return _correction_arg("parse_severity", text)  # type: ignore[no-any-return]
+
+
+def _categories(text: str) -> tuple[str, ...]:
+    return _correction_arg("parse_categories", text)  # type: ignore[no-any-return]
+
+
+def _note_arg(text: str) -> str | None:
+    return _correction_arg("clean_note", text)  # type: ignore[no-any-return]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="governance-watcher",
@@ -468,6 +547,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--document", metavar="TYPE")
     p.add_argument("--versions", action="store_true",
                    help="every version of the document in time order (needs --document)")
+    p.add_argument("--json", action="store_true")
+    p = add("correct", cmd_correct, "your own severity, topics and note for a change, kept "
+                                    "beside the app's reading (which is never overwritten)")
+    p.add_argument("id", metavar="PLATFORM")
+    p.add_argument("--document", required=True, metavar="TYPE")
+    p.add_argument("--change", required=True, metavar="N",
+                   help="the change's id (as `history` and the app show it: change #12), or "
+                        "vN for the change that produced version N (`history --versions`)")
+    # (not given: the attribute is absent, and the stored value stays)
+    p.add_argument("--severity", type=_severity, default=argparse.SUPPRESS,
+                   metavar="high|medium|low")
+    p.add_argument("--categories", type=_categories, default=argparse.SUPPRESS, metavar="A,B",
+                   help="topics, comma-separated (e.g. ai-training,data-sharing; the analysis' "
+                        "own names: an unknown one is refused with the list)")
+    p.add_argument("--note", type=_note_arg, default=argparse.SUPPRESS, metavar="TEXT",
+                   help='a note kept with the change ("" removes it)')
+    p.add_argument("--reset", action="store_true",
+                   help="remove your severity, topics and note: the app's reading shows again")
     p.add_argument("--json", action="store_true")
     p = add("backfill", cmd_backfill, "import a watched platform's history from an Open Terms "
                                       "Archive versions dataset")

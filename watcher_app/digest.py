@@ -198,7 +198,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def _item(change: Change) -> DigestItem:
     doc = change.document
-    severity = (change.severity or "").lower()
+    severity = (change.user_severity or change.severity or "").lower()  # the user's when corrected
     return DigestItem(
         platform=doc.platform.name,
         document=doc.type,

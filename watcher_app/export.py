@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from watcher_app import APP_NAME, __version__
+from watcher_app.corrections import correction_json, explain
 from watcher_app.outcomes import Outcome
 from watcher_app.reports import NotFound, find_document
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
@@ -147,15 +148,31 @@ def timeline_rows(doc: Document) -> list[dict[str, Any]]:
             "change": change.id if change else "", "severity": change.severity if change else "",
             "categories": ",".join(change.categories or []) if change else "",
             "summary": (change.summary or "") if change else "",
+            **_correction_columns(change),
         })
     return rows
+
+
+# the app's reading is in severity / categories / severity_reason; the user's beside it
+CORRECTION_FIELDS = ["severity_reason", "user_severity", "user_categories", "user_note",
+                     "corrected_at"]
+
+
+def _correction_columns(change: Change | None) -> dict[str, Any]:
+    if change is None:
+        return dict.fromkeys(CORRECTION_FIELDS, "")
+    fix = correction_json(change)
+    return {"severity_reason": (change.analysis or {}).get("severity_reason") or "",
+            "user_severity": fix["user_severity"] or "",
+            "user_categories": ",".join(fix["user_categories"] or []),
+            "user_note": fix["user_note"] or "", "corrected_at": fix["corrected_at"] or ""}
 
 
 def timeline_csv(doc: Document) -> str:
     rows = timeline_rows(doc)
     out = io.StringIO()
     fields = ["checked_at", "outcome", "reason", "http_status", "version", "raw_sha256",
-              "change", "severity", "categories", "summary"]
+              "change", "severity", "categories", "summary", *CORRECTION_FIELDS]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
@@ -176,15 +193,20 @@ def change_report_html(change: Change) -> str:
     hits = analysis.get("category_hits") or []
     evidence = "".join(
         f"<li><b>{html.escape(h.get('name', ''))}</b>: "
-        + "; ".join(html.escape(e) for e in h.get("evidence", [])[:4]) + "</li>" for h in hits)
+        + "; ".join(html.escape(e) for e in h.get("evidence", [])[:4]) + "</li>" for h in hits
+        if h.get("name") in (change.categories or []))
     cats = ", ".join(change.categories or []) or "—"
+    reason = explain(analysis)  # meaning first, then the clause, as the app shows it
     header = (
         f"<section class='gw-report'><h1>{html.escape(doc.platform.name)} — "
         f"{html.escape(doc.type)} changed</h1>"
-        f"<p><b>Severity:</b> {html.escape((change.severity or 'unrated').title())}"
-        f" — {html.escape(analysis.get('severity_reason', ''))}</p>"
-        f"<p><b>Summary:</b> {html.escape(change.summary or '')}</p>"
-        f"<p><b>Categories:</b> {html.escape(cats)}</p>"
+        + _correction_html(change)
+        + "<h2>The app's reading</h2>"
+        f"<p><b>Severity (the app's):</b> {html.escape((change.severity or 'unrated').title())}"
+        + (f" — {html.escape(reason)}" if reason else "") + "</p>"
+        + _findings_html(analysis)
+        + f"<p><b>Summary:</b> {html.escape(change.summary or '')}</p>"
+        f"<p><b>Categories (the app's):</b> {html.escape(cats)}</p>"
         + (f"<ul>{evidence}</ul>" if evidence else "")
         + f"<p><b>Effective date:</b> {html.escape(change.effective_date or 'not stated')}</p>"
         f"<p><b>Detected:</b> {_stamp(change.detected_at)} · <b>Source:</b> "
@@ -193,6 +215,42 @@ def change_report_html(change: Change) -> str:
         f"{new.sha256}</p><p><small>{html.escape(citation(new))}</small></p></section>\n"
     )
     return page.replace("<body>\n", "<body>\n" + header, 1)
+
+
+def _correction_html(change: Change) -> str:
+    """The user's correction, labelled as theirs, above the app's reading it leaves intact."""
+    if change.corrected_at is None:
+        return ""
+    e = html.escape
+    rows = []
+    if change.user_severity:
+        rows.append(f"<p><b>Severity (yours):</b> {e(change.user_severity.title())} "
+                    f"<small>(the app said {e((change.severity or 'unrated').title())})</small>"
+                    "</p>")
+    if change.user_categories is not None:
+        rows.append(f"<p><b>Categories (yours):</b> {e(', '.join(change.user_categories))} "
+                    f"<small>(the app said {e(', '.join(change.categories or []) or '—')})"
+                    "</small></p>")
+    if change.user_note:
+        rows.append("<p><b>Your note:</b> " + e(change.user_note).replace("\n", "<br>")
+                    + "</p>")
+    return (f"<h2>Your correction</h2><p><small>Recorded {_stamp(change.corrected_at)} by the "
+            f"user of this copy of {APP_NAME}; the app's own reading below is unchanged."
+            f"</small></p>" + "".join(rows))
+
+
+def _findings_html(analysis: dict[str, Any]) -> str:
+    """What each changed clause does for users, quoted, as the analysis found it."""
+    items = []
+    for f in analysis.get("findings") or []:
+        old, new = f.get("old") or "", f.get("new") or ""
+        quotes = (f"“{old}” → “{new}”" if old and new else f"now says “{new}”" if new
+                  else f"no longer says “{old}”" if old else "")
+        favour = " (in users' favour)" if f.get("effect") == "better" else ""
+        items.append(f"<li><b>{html.escape(str(f.get('what', '')))}</b>{favour} "
+                     f"[{html.escape(str(f.get('level', '')))}]"
+                     + (f"<br>{html.escape(quotes)}" if quotes else "") + "</li>")
+    return f"<p><b>What changed for users:</b></p><ul>{''.join(items)}</ul>" if items else ""
 
 
 def save_private(out: Path, data: bytes | str) -> Path:
@@ -245,7 +303,9 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
                 "id": change.id, "from": change.from_version_id, "to": change.to_version_id,
                 "detected_at": _stamp(change.detected_at), "severity": change.severity,
                 "categories": change.categories, "summary": change.summary,
-                "effective_date": change.effective_date, "report": report})
+                "effective_date": change.effective_date, "report": report,
+                "severity_reason": (change.analysis or {}).get("severity_reason"),
+                **correction_json(change)})
         files[f"{folder}/timeline.csv"] = timeline_csv(doc).encode("utf-8")
         files[f"{folder}/timeline.json"] = json.dumps(
             timeline_rows(doc), ensure_ascii=False, indent=1).encode("utf-8")

@@ -21,6 +21,7 @@ import peewee
 
 from watcher_app import APP_ID, APP_NAME
 from watcher_app.check_result import CheckResult
+from watcher_app.corrections import brief_reason
 from watcher_app.outcomes import Origin, Outcome
 from watcher_app.settings import load_settings
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version, utcnow
@@ -233,7 +234,7 @@ class AlertCenter:
         doc = _document(change.document_id)
         severity = (change.severity or "").lower() or None
         title = f"{_doc_label(doc)} changed" + (f" ({severity.capitalize()})" if severity else "")
-        body = _first_line(change.summary) or _stats_line(change.stats or {})
+        body = change_body(change)
         settings = load_settings()
         rank = SEVERITY_RANK.get(severity or "medium", 1)  # unknown severity counts as medium
         below = rank < THRESHOLD_RANK.get(settings.notify_threshold, 0)
@@ -387,6 +388,20 @@ def _document(doc_id: int) -> Document:
 
 def _doc_label(doc: Document) -> str:
     return f"{doc.platform.name} — {doc.type}"
+
+
+def change_body(change: Change) -> str:
+    """A change alert's text: why it got its severity (the deciding clause, quoted short),
+    then where it is; the summary alone when the analysis gave no reason."""
+    why = brief_reason(change.analysis)
+    if not why:
+        return _first_line(change.summary) or _stats_line(change.stats or {})
+    sections = [s for s in (change.analysis or {}).get("sections") or [] if s.get("path")]
+    if not sections:
+        return why
+    main = max(sections, key=lambda s: s.get("added", 0) + s.get("removed", 0)
+               + s.get("changed", 0))
+    return f"{why}\nUnder “{' › '.join(main['path'])}”"
 
 
 def _first_line(text: str | None) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from watcher_app.corrections import Judgement, correction_json
 from watcher_app.outcomes import Outcome, VersionKind
 from watcher_app.store.content import ContentError
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
@@ -81,8 +82,51 @@ def version_history(platform_id: str, doc_type: str) -> list[dict[str, Any]]:
             "categories": list(change.categories or []) if change else [],
             "summary": change.summary if change else None,
             "sha256": v.sha256,
+            "change": change.id if change else None,
+            **judgement_json(change),
         })
     return out
+
+
+def judgement_json(change: Change | None) -> dict[str, Any]:
+    """The app's reason and the user's correction of a change (null fields when none): the
+    app's own `severity` and `categories` are never replaced by the user's."""
+    if change is None:
+        return {"severity_reason": None, "user_severity": None, "user_categories": None,
+                "user_note": None, "corrected_at": None}
+    return {"severity_reason": (change.analysis or {}).get("severity_reason"),
+            **correction_json(change)}
+
+
+def change_judgement(change_id: int) -> Judgement | None:
+    change = Change.get_or_none(Change.id == change_id)
+    return Judgement.of(change) if change is not None else None
+
+
+def find_change(platform_id: str, doc_type: str, ref: str) -> Change:
+    """A change of a document by its id ("12", as `history` and the app show it) or by the
+    version it produced ("v5", the numbering of `history --versions`)."""
+    doc = find_document(platform_id, doc_type)
+    text = ref.strip().lower()
+    by_version = text.startswith("v")
+    digits = text[1:] if by_version else text
+    if not digits.isdigit() or not 0 < int(digits) < 2**63:
+        raise NotFound(f"--change {ref!r}: give a change id (e.g. 12) or the version it "
+                       "produced (e.g. v5)")
+    number = int(digits)
+    if by_version:
+        version = version_by_number(doc.id, number)
+        change = (Change.get_or_none(Change.to_version == version.id)
+                  if version is not None else None)
+        if change is None:
+            raise NotFound(f"{platform_id} / {doc.type}: no change produced version v{number} "
+                           "(see `history --versions`)")
+        return change
+    change = Change.get_or_none(Change.id == number)
+    if change is None or change.document_id != doc.id:
+        raise NotFound(f"{platform_id} / {doc.type} has no change {number} "
+                       "(see `history --document` for its changes)")
+    return change
 
 
 def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any]]:
@@ -118,6 +162,7 @@ def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any
                 "to": numbers.get(change.to_version_id),
                 "severity": change.severity, "categories": change.categories,
                 "summary": change.summary, "stats": change.stats,
+                **judgement_json(change),
             },
         })
     return rows

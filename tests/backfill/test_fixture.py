@@ -86,7 +86,8 @@ def test_bytes_transferred_are_the_directory_and_the_entries_imported(
     assert versions[0]["kind"] == "first" and versions[0]["origin"] == "open-terms-archive"
     assert {v["kind"] for v in versions[1:]} <= {"change", "noise"}
     assert set(versions[0]) == {"version", "captured_at", "origin", "kind", "severity",
-                                "categories", "summary", "sha256"}
+                                "categories", "summary", "sha256", "change", "severity_reason",
+                                "user_severity", "user_categories", "user_note", "corrected_at"}
 
 
 def test_a_dropped_connection_is_resumed(tmp_path: Path, served: tuple[RangeFile, str],

@@ -15,7 +15,7 @@ from watcher_app.backfill.markdown import page_html
 from watcher_app.store.models import Document, Version
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.queries import TimelineEntry, timeline_page
-from watcher_app.ui.timeline import TimelineView, _provenance_tip
+from watcher_app.ui.timeline import TimelineView
 from watcher_app.watchlist import import_declaration
 
 
@@ -90,12 +90,18 @@ def test_backfill_from_the_timeline(qtbot, db, tmp_path, server, monitor_factory
     qtbot.waitUntil(lambda: diff.stack.currentIndex() == 1, timeout=10_000)
 
 
-def test_provenance_is_shown_as_plain_text(db, tmp_path, server) -> None:  # noqa: ANN001
+def test_provenance_is_shown_as_plain_text(qtbot, db, tmp_path, server) -> None:  # noqa: ANN001
+    from PySide6.QtCore import Qt
+
     doc, _ = _setup(db, tmp_path, server)
     entry = TimelineEntry(1, None, None, "noise", False, 10,  # type: ignore[arg-type]
                           origin="open-terms-archive",
                           provenance={"path": "<b>Evil</b>/<img src=x>.md",
                                       "release": "<a href='x'>tag</a>"})
-    tip = _provenance_tip(entry)
+    view = TimelineView()  # the tooltip as the list's model hands it to Qt
+    qtbot.addWidget(view)
+    view.versions.rows = [entry]
+    tip = view.versions.data(view.versions.index(0, 0), Qt.ItemDataRole.ToolTipRole)
     assert "<b>" not in tip and "<img" not in tip and "&lt;b&gt;Evil" in tip
+    assert "&lt;qt&gt;" not in tip  # escaped once, not twice
     assert timeline_page(doc.id, 0) == []

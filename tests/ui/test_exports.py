@@ -59,3 +59,22 @@ def test_weekly_digest_page(qtbot, acme: Document) -> None:  # noqa: ANN001
     text = dialog.browser.toPlainText()
     assert "1 policy change this week" in dialog.windowTitle()
     assert "Acme" in text and "Privacy Policy" in text
+
+
+def test_change_report_pdf_shows_both_readings(qtbot, acme: Document,  # noqa: ANN001
+                                               tmp_path: Path) -> None:
+    from tests.support.judged import add_flip
+    from watcher_app.corrections import correct_change
+
+    change = add_flip(acme)
+    correct_change(change.id, severity="medium", note="Opt-out is one click away")
+    out = save_report_pdf(change.id, tmp_path / "report.pdf")
+    raw = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    text = " ".join(unicodedata.normalize("NFKC", raw).split())
+    assert "Your correction" in text and "Severity (yours): Medium (the app said High)" in text
+    assert "Your note: Opt-out is one click away" in text
+    assert "The app's reading" in text and "Severity (the app's): High" in text
+    # the reason as the app shows it: what it means, then the clause quoted
+    assert ("Severity (the app's): High — AI training on users' data is now on by default "
+            "(users must opt out): “is not used to train” became “may be used to train our"
+            in text)

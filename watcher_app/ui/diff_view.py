@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app.diff import diff_texts
-from watcher_app.store.models import Change, Version
+from watcher_app.store.models import Version
 from watcher_app.ui import links, queries, theme
 from watcher_app.ui.analysis_panel import AnalysisPanel
 from watcher_app.ui.diff_delegate import DiffDelegate, DiffModel, OverviewStrip
 from watcher_app.ui.diff_nav import DiffNavigation, FindBar
 from watcher_app.ui.diff_rows import Fold, build_rows
+from watcher_app.ui.queries import ChangeInfo
 from watcher_app.ui.runtime import guarded, run_task
 
 
@@ -56,11 +57,12 @@ class DiffView(DiffNavigation, QWidget):
     change_opened = Signal(int)  # change id: the user has now seen it
     ready = Signal()  # a comparison is on screen
     back_requested = Signal()
+    corrected = Signal(int)  # the user corrected a change from the analysis panel
 
     def __init__(self) -> None:
         super().__init__()
         self.document_id: int | None = None
-        self.change: Change | None = None
+        self.change: ChangeInfo | None = None
         self._gen = 0
         self._filling = False
         self.model = DiffModel()
@@ -231,6 +233,7 @@ class DiffView(DiffNavigation, QWidget):
         self.view.selectionModel().currentChanged.connect(self._update_position)
         self.overview.jump.connect(lambda pos: self._go(pos, select=False))
         self.analysis.section_clicked.connect(self.jump_to_heading)
+        self.analysis.corrected.connect(self._corrected)
         self.find_bar.search.connect(self._find)
         self.find_bar.term_changed.connect(self._set_term)
         menu = QMenu(self.evidence_btn)
@@ -242,7 +245,9 @@ class DiffView(DiffNavigation, QWidget):
     # --- public API ----------------------------------------------------------------------------
 
     def show_change(self, change_id: int) -> None:
-        change = Change.get_by_id(change_id)
+        change = queries.change_info(change_id)
+        if change is None:
+            return
         self.compare(change.document_id, change.from_version_id, change.to_version_id)
         self.change_opened.emit(change_id)
 
@@ -277,8 +282,7 @@ class DiffView(DiffNavigation, QWidget):
     def _start(self, old_id: int, new_id: int) -> None:
         self._gen += 1
         gen = self._gen
-        self.change = Change.get_or_none((Change.from_version == old_id)
-                                         & (Change.to_version == new_id))
+        self.change = queries.change_between(old_id, new_id)
         self.old_head.setText(f"<b>Old</b> \u2014 {links.esc(self.old_combo.currentText())}")
         self.new_head.setText(f"<b>New</b> \u2014 {links.esc(self.new_combo.currentText())}")
         self.progress_label.setText("Loading the two versions…")
@@ -356,6 +360,12 @@ class DiffView(DiffNavigation, QWidget):
         self.new_head.setText(("<b>Old \u2192 New</b> \u2014 " if on else "<b>New</b> \u2014 ")
                               + links.esc(self.new_combo.currentText()))
         self.view.doItemsLayout()
+
+    def _corrected(self, change_id: int) -> None:
+        """The panel shows the stored correction; the view keeps it for a recolour."""
+        if self.change is not None and self.change.id == change_id:
+            self.change = self.analysis.info or self.change
+        self.corrected.emit(change_id)
 
     def refresh_colors(self) -> None:
         """The system switched between light and dark: recolour the diff and the panel."""

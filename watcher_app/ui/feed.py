@@ -28,27 +28,47 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watcher_app.store.models import Alert, Change
+from watcher_app import corrections
+from watcher_app.store.models import Alert
 from watcher_app.ui import links, queries, theme
 from watcher_app.ui.analysis_panel import AnalysisPanel
+from watcher_app.ui.correction_dialog import confirm_reset, open_correction
 from watcher_app.ui.paged import Column, PagedTableModel
 from watcher_app.ui.queries import FeedFilter, FeedRow
+from watcher_app.ui.runtime import run_task
 
 SEVERITIES = (("", "Any severity"), ("high", "High"), ("medium", "Medium"), ("low", "Low"))
 
 
+def row_details(row: FeedRow) -> str:
+    """The row's tooltip (plain text; the model escapes it): the summary, the severity (whose)
+    and why, the topics, the user's note, the effective date."""
+    lines = [row.summary or "(no summary)"]
+    if row.judgement is not None:
+        lines += row.judgement.lines(theme.category_label)
+    elif row.categories:
+        lines.append("Topics: " + ", ".join(theme.category_label(c) for c in row.categories))
+    if row.effective_date:
+        lines.append(f"Takes effect {row.effective_date}")
+    return "\n".join(lines)
+
+
+def _severity_text(row: FeedRow) -> str:
+    """"High", or "High (yours)" when the user corrected it."""
+    if row.judgement is not None:
+        return row.judgement.short_label()
+    return theme.SEVERITY_LABELS.get(row.severity or "", "\u2014")
+
+
 def _feed_columns() -> list[Column[FeedRow]]:
     return [
-        Column("Detected", lambda r: theme.when(r.detected_at),
+        Column("Detected", lambda r: theme.when(r.detected_at), tooltip=row_details,
                icon=lambda r: theme.severity_icon(r.severity)),
-        Column("Platform", lambda r: r.platform),
-        Column("Document", lambda r: r.doc_type),
-        Column("Severity", lambda r: theme.SEVERITY_LABELS.get(r.severity or "", "—")),
+        Column("Platform", lambda r: r.platform, tooltip=row_details),
+        Column("Document", lambda r: r.doc_type, tooltip=row_details),
+        Column("Severity", _severity_text, tooltip=row_details),
         Column("Summary", lambda r: (r.summary or "").split("\n")[0] or "(no summary)",
-               tooltip=lambda r: "\n".join(filter(None, [
-                   r.summary, r.categories and "Topics: " + ", ".join(
-                       theme.category_label(c) for c in r.categories),
-                   r.effective_date and f"Takes effect {r.effective_date}"]))),
+               tooltip=row_details),
         Column("Size", lambda r: theme.change_size(r.stats, short=True), align_right=True,
                tooltip=lambda r: theme.change_size(r.stats)),
     ]
@@ -57,6 +77,7 @@ def _feed_columns() -> list[Column[FeedRow]]:
 class FeedView(QWidget):
     open_change = Signal(int)
     read_changed = Signal()  # unread counts changed (the sidebar refreshes its badges)
+    corrected = Signal(int)  # the user corrected a change (or reset it): the others refresh
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,7 +121,7 @@ class FeedView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        for col, width in ((0, 150), (1, 150), (2, 165), (3, 70), (5, 90)):
+        for col, width in ((0, 150), (1, 150), (2, 165), (3, 105), (5, 90)):
             header.resizeSection(col, width)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         header.moveSection(5, 4)  # size before the summary: the summary takes the rest
@@ -116,6 +137,7 @@ class FeedView(QWidget):
         self.preview.setAccessibleName("Preview of the selected change")
         self.preview.show_placeholder("Select a change to preview it; press Enter or "
                                       "double-click to open its diff.")
+        self.preview.corrected.connect(self._corrected)
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.addWidget(self.table)
         self.split.addWidget(self.preview)
@@ -238,12 +260,36 @@ class FeedView(QWidget):
 
     def _preview(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_at(current.row())
-        change = Change.get_or_none(Change.id == row.change_id) if row is not None else None
-        if change is None:
+        info = queries.change_info(row.change_id) if row is not None else None
+        if row is None or info is None:
             self.preview.show_placeholder("Select a change to preview it.")
         else:
-            self.preview.show_change(change, f"{row.platform} \u2014 {row.doc_type}, changed "
-                                             f"{theme.when(row.detected_at)}")
+            self.preview.show_change(info, f"{row.platform} \u2014 {row.doc_type}, changed "
+                                           f"{theme.when(row.detected_at)}")
+
+    def correct(self, change_id: int) -> None:
+        """"Correct severity and topics…" (the write runs off the GUI thread; the row and the
+        preview show the correction once it is stored)."""
+        open_correction(change_id, self, self._corrected)
+
+    def reset_correction(self, change_id: int) -> None:
+        """"Reset to the app's reading" (asks first when the user's note would go)."""
+        info = queries.change_info(change_id)
+        if info is not None and confirm_reset(info, self):
+            change_id = info.id
+            run_task(lambda _r: (corrections.reset_correction(change_id), change_id)[1],
+                     self._corrected, self._reset_failed)
+
+    def _corrected(self, change_id: int) -> None:
+        self.refresh()  # the severity column, the filter (by the effective severity)
+        current = self.model.row_at(self.table.currentIndex().row())
+        if current is not None and current.change_id == change_id:
+            self._preview(self.table.currentIndex(), QModelIndex())
+        self.corrected.emit(change_id)
+
+    def _reset_failed(self, message: str) -> None:
+        links.message(self, "warning", "Reset to the app's reading",
+                      f"Could not reset: {message}")
 
     def _open(self, index: QModelIndex) -> None:
         row = self.model.row_at(index.row())
@@ -258,6 +304,14 @@ class FeedView(QWidget):
         menu.addAction(theme.icon("diff"), "&Open diff", lambda: self._open(index))
         menu.addAction(self.read_action)
         menu.addAction(self.unread_action)
+        row = self.model.row_at(index.row())
+        if row is not None:  # the row clicked, whatever else is selected
+            menu.addSeparator()
+            menu.addAction(theme.icon("analysis"), "&Correct severity and topics\u2026",
+                           lambda: self.correct(row.change_id))
+            reset = menu.addAction("Reset to the &app's reading",
+                                   lambda: self.reset_correction(row.change_id))
+            reset.setEnabled(bool(row.judgement and row.judgement.corrected))
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
 

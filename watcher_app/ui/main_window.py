@@ -193,6 +193,9 @@ class MainWindow(QMainWindow):
         self.sidebar.unwatch_requested.connect(self.unwatch_platform)
         self.feed.open_change.connect(self.open_change)
         self.feed.read_changed.connect(self.schedule_refresh)
+        # a correction changes severities in the feed, the timeline and the badges' filters
+        self.feed.corrected.connect(lambda _id: self.schedule_refresh())
+        self.diff.corrected.connect(lambda _id: self.schedule_refresh())
         self.timeline.open_change.connect(self.open_change)
         self.timeline.compare_requested.connect(self.open_compare)
         self.timeline.evidence_requested.connect(self.show_evidence)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import peewee
 
+from watcher_app.corrections import Judgement
 from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
 from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version
 from watcher_app.store.versions import numbers_of
@@ -101,7 +103,7 @@ def sidebar_status() -> list[PlatformStatus]:
 
 @dataclass
 class FeedFilter:
-    severity: str | None = None  # exact: high / medium / low
+    severity: str | None = None  # exact: high / medium / low (the user's rating when given)
     platform_id: str | None = None
     doc_type: str | None = None
     unread_only: bool = False
@@ -120,12 +122,18 @@ class FeedRow:
     stats: dict[str, Any]
     effective_date: str | None
     read: bool
+    judgement: Judgement | None = None  # severity and categories above are its effective ones
+
+
+def effective_severity() -> peewee.Function:
+    """The severity shown and filtered by: the user's rating when they gave one."""
+    return peewee.fn.COALESCE(Change.user_severity, Change.severity)
 
 
 def _feed_query(flt: FeedFilter) -> peewee.ModelSelect:
     query = Change.select(Change, Document, Platform).join(Document).join(Platform)
     if flt.severity:
-        query = query.where(Change.severity == flt.severity)
+        query = query.where(effective_severity() == flt.severity)
     if flt.platform_id:
         query = query.where(Platform.id == flt.platform_id)
     if flt.doc_type:
@@ -138,9 +146,14 @@ def _feed_query(flt: FeedFilter) -> peewee.ModelSelect:
 def feed_page(flt: FeedFilter, offset: int, limit: int = PAGE) -> list[FeedRow]:
     query = (_feed_query(flt).order_by(Change.detected_at.desc(), Change.id.desc())
              .offset(offset).limit(limit))
-    return [FeedRow(c.id, c.document_id, c.detected_at, c.document.platform.name, c.document.type,
-                    c.severity, list(c.categories or []), c.summary, dict(c.stats or {}),
-                    c.effective_date, bool(c.read)) for c in query]
+    rows = []
+    for c in cast(Iterable[Change], query):  # (peewee's stubs type the rows as Model)
+        judged = Judgement.of(c)
+        rows.append(FeedRow(c.id, c.document_id, c.detected_at, c.document.platform.name,
+                            c.document.type, judged.severity, list(judged.categories),
+                            c.summary, dict(c.stats or {}), c.effective_date, bool(c.read),
+                            judged))
+    return rows
 
 
 def mark_read(change_ids: list[int], read: bool = True) -> int:
@@ -164,6 +177,47 @@ def feed_choices() -> tuple[list[tuple[str, str]], list[str]]:
     return platforms, types
 
 
+@dataclass
+class ChangeInfo:
+    """One change as the analysis panel and the correction dialog show it."""
+
+    id: int
+    document_id: int
+    from_version_id: int
+    to_version_id: int
+    detected_at: dt.datetime
+    summary: str | None
+    effective_date: str | None
+    stats: dict[str, Any]
+    analysis: dict[str, Any]
+    judgement: Judgement
+    label: str = ""  # "Platform — Document"
+
+
+def _change_info(change: Change | None) -> ChangeInfo | None:
+    if change is None:
+        return None
+    return ChangeInfo(change.id, change.document_id, change.from_version_id,
+                      change.to_version_id, change.detected_at, change.summary,
+                      change.effective_date, dict(change.stats or {}),
+                      dict(change.analysis or {}), Judgement.of(change),
+                      f"{change.document.platform.name} — {change.document.type}")
+
+
+def _changes() -> peewee.ModelSelect[Change]:
+    return Change.select(Change, Document, Platform).join(Document).join(Platform)
+
+
+def change_info(change_id: int) -> ChangeInfo | None:
+    return _change_info(_changes().where(Change.id == change_id).first())
+
+
+def change_between(old_version_id: int, new_version_id: int) -> ChangeInfo | None:
+    """The recorded change from one version to the next, if the two are consecutive."""
+    return _change_info(_changes().where((Change.from_version == old_version_id)
+                                         & (Change.to_version == new_version_id)).first())
+
+
 # --- timeline, checks, alerts ----------------------------------------------------------------
 
 
@@ -185,6 +239,7 @@ class TimelineEntry:
     provenance: dict[str, Any] | None = None  # where an imported version came from
     folded: int = 0  # imported noise versions after this one, folded away
     note: str | None = None  # the first live capture against the archive's latest record
+    judgement: Judgement | None = None  # a change's severity (above: the effective one), why
 
     @property
     def alerted(self) -> bool:
@@ -239,8 +294,9 @@ def timeline_page(document_id: int, offset: int, limit: int = PAGE, *,
         newer = v.first_seen
         change = changes.get(v.id)
         if change is not None:
-            entry.change_id, entry.severity, entry.summary = change.id, change.severity, \
-                change.summary
+            entry.judgement = Judgement.of(change)
+            entry.change_id, entry.severity, entry.summary = change.id, \
+                entry.judgement.severity, change.summary
             entry.stats, entry.read = dict(change.stats or {}), bool(change.read)
         out.append(entry)
     return out

@@ -79,6 +79,11 @@ def severity_text(severity: str | None) -> QColor:
     return blend(color, QColor("#ffffff"), 0.4) if is_dark() else color
 
 
+def favour_text() -> QColor:
+    """Text for a change in users' favour: the insert hue, dark enough to read on Base."""
+    return blend(INSERT_HUE, QColor("#ffffff"), 0.35) if is_dark() else QColor("#1a7f37")
+
+
 def warning_style(severity: str = "high") -> str:
     """A style sheet colouring a label's text as an error (high) or a warning (medium)."""
     return f"color: {severity_text(severity).name()};"

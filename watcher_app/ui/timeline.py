@@ -7,8 +7,6 @@ Up/Down walk the versions; Enter or a double click opens the change in the diff.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -97,7 +95,8 @@ class _EntryDelegate(QStyledItemDelegate):
         right_w = fm.horizontalAdvance(right) + 8
         pill_w = 0
         if entry.severity:
-            label = theme.SEVERITY_LABELS.get(entry.severity, entry.severity)
+            label = (entry.judgement.short_label() if entry.judgement is not None
+                     else theme.SEVERITY_LABELS.get(entry.severity, entry.severity))
             pill_w = fm.horizontalAdvance(label) + 14
             pill = QRect(r.right() - pill_w, r.top(), pill_w, fm.height())
             painter.fillRect(pill, theme.severity_color(entry.severity))
@@ -145,9 +144,12 @@ def _kind_label(entry: TimelineEntry) -> str:
     return KIND_LABELS.get(VersionKind(entry.kind), entry.kind)
 
 
-def _provenance_tip(entry: TimelineEntry) -> str:
-    """Where the version came from, escaped: an archive's file names are never markup."""
-    return "<qt>" + html.escape(queries.provenance_text(entry)).replace("\n", "<br>") + "</qt>"
+def _entry_tip(entry: TimelineEntry) -> str:
+    """A change's severity (whose) and why, its topics and the user's note, then where the
+    version came from; plain text (the model escapes it: quotes and file names are never
+    markup)."""
+    lines = entry.judgement.lines(theme.category_label) if entry.judgement is not None else []
+    return "\n".join([*lines, queries.provenance_text(entry)])
 
 
 def _check_columns() -> list[Column[Check]]:
@@ -207,11 +209,12 @@ class TimelineView(QWidget):
 
         self.versions: PagedTableModel[TimelineEntry] = PagedTableModel(
             [Column("Version", lambda e: f"{theme.when(e.first_seen)} {e.kind}",
-                    tooltip=_provenance_tip)],
+                    tooltip=_entry_tip)],
             lambda o, n: [], page=100,
             accessible=lambda e: f"{theme.when(e.first_seen)}, {KIND_LABELS.get(e.kind)}, "
                                  f"{queries.ARCHIVE_LABEL + ', ' if e.imported else ''}"
-                                 f"{e.severity or ''} {e.summary or ''}")
+                                 f"{e.judgement.short_label() if e.judgement else ''} "
+                                 f"{e.summary or ''}")
         self.list = QListView()
         self.list.setModel(self.versions)
         self.list.setItemDelegate(_EntryDelegate(self.list, self.versions))

@@ -34,8 +34,8 @@ from watcher_app.netguard import AddressClass, classify, is_loopback_host
 
 _brotli: Any = None
 with contextlib.suppress(ImportError):
-    # optional and untyped (httpx's brotli extra); declared Any above when it is missing
-    import brotli as _brotli  # type: ignore[import-not-found,no-redef]
+    # rebinds the Any declared above (None when brotli is missing): mypy sees a redefinition
+    import brotli as _brotli  # type: ignore[no-redef]
 if _brotli is not None and not hasattr(_brotli.Decompressor, "can_accept_more_data"):
     _brotli = None  # brotli < 1.2 cannot bound its output: a "br" bomb would be unbounded
 _BROTLI_ERRORS: tuple[type[BaseException], ...] = (_brotli.error,) if _brotli else ()

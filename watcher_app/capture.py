@@ -97,8 +97,10 @@ class _Fetched:
 
 
 def _latest_snapshot(doc: Document, index: int) -> Snapshot | None:
-    return (Snapshot.select().where((Snapshot.document == doc) & (Snapshot.source_index == index))
-            .order_by(Snapshot.id.desc()).first())
+    latest: Snapshot | None = (
+        Snapshot.select().where((Snapshot.document == doc) & (Snapshot.source_index == index))
+        .order_by(Snapshot.id.desc()).first())
+    return latest
 
 
 def _read(source: Mapping[str, Any], body: bytes, content_type: str, charset: str | None,

@@ -140,7 +140,9 @@ def citation(version: Version) -> str:
 
 def timeline_rows(doc: Document) -> list[dict[str, Any]]:
     """One row per check of the document, oldest first, with the change it found."""
-    changes = {c.to_version_id: c for c in Change.select().where(Change.document == doc)}
+    # keyed so that a check without a version (nothing stored) simply finds no change
+    changes: dict[int | None, Change] = {
+        c.to_version_id: c for c in Change.select().where(Change.document == doc)}
     numbers = numbers_of(doc.id)  # "version" is v1, v2… of the document, as everywhere else
     rows = []
     for check in Check.select().where(Check.document == doc).order_by(Check.started_at, Check.id):

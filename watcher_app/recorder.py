@@ -44,8 +44,10 @@ def sha256(data: bytes | str) -> str:
 
 
 def current_version(doc: Document | int) -> Version | None:
-    return (Version.select().where((Version.document == doc) & (Version.current == True))  # noqa: E712
-            .order_by(Version.id.desc()).first())
+    current: Version | None = (
+        Version.select().where((Version.document == doc) & (Version.current == True))  # noqa: E712
+        .order_by(Version.id.desc()).first())
+    return current
 
 
 def touch_document(doc: Document, started: dt.datetime, outcome: Outcome, code: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import peewee
@@ -49,7 +50,7 @@ class ReplaceNeeded(WatchError):
             "again with --replace to do it.")
 
 
-def _sources_json(spec: PlatformSpec, doc_type: str) -> list[dict]:
+def _sources_json(spec: PlatformSpec, doc_type: str) -> list[dict[str, Any]]:
     return [
         {"url": s.url, "select": list(s.select), "remove": list(s.remove),
          "executeClientScripts": s.execute_client_scripts,
@@ -94,7 +95,10 @@ def _upsert(spec: PlatformSpec, origin: str, watch_now: bool = True) -> Platform
     """Create or refresh a platform and its documents. Documents the declaration no longer has
     are deactivated, never deleted: their history stays. Without `watch_now` a new platform is
     stored unwatched (the picker watches it on "Watch selected"); a watched one stays so."""
-    platform, created = Platform.get_or_create(
+    # peewee's stubs leave Model.get_or_create unannotated (it returns (instance, created))
+    platform: Platform
+    created: bool
+    platform, created = Platform.get_or_create(  # type: ignore[no-untyped-call]
         id=spec.id, defaults={"name": spec.name, "origin": origin,
                               "declaration": spec.to_declaration(), "watched": watch_now}
     )
@@ -103,7 +107,7 @@ def _upsert(spec: PlatformSpec, origin: str, watch_now: bool = True) -> Platform
     platform.declaration = spec.to_declaration()
     platform.save()
     for doc_type in spec.documents:
-        doc, created = Document.get_or_create(
+        doc, created = Document.get_or_create(  # type: ignore[no-untyped-call]  # as above
             platform=platform, type=doc_type,
             defaults={"sources": _sources_json(spec, doc_type)},
         )
@@ -153,7 +157,7 @@ def unwatch(db: peewee.Database, ids: list[str]) -> list[str]:
     return ids
 
 
-def _urls(declaration: dict | None) -> dict[str, list[str]]:
+def _urls(declaration: dict[str, Any] | None) -> dict[str, list[str]]:
     """Document type → its URLs, from a declaration as stored (OTA format)."""
     out: dict[str, list[str]] = {}
     terms = (declaration or {}).get("terms") or (declaration or {}).get("documents") or {}
@@ -204,7 +208,7 @@ def replacement_for(spec: PlatformSpec) -> Replacement | None:
             repl.changes.append(f"{label}: {_listed(list(dict.fromkeys(values)))}")
     if existing is not None:
         for doc in Document.select().where(Document.platform == existing):
-            new_urls, doc_id = after.get(doc.type), int(doc.get_id())
+            new_urls, doc_id = after.get(doc.type), int(doc.id)
             for kind_ in credentials.moved(doc_id, new_urls[0]) if new_urls else []:
                 repl.dropped.append((doc_id, kind_))
                 repl.changes.append(f"the stored {kind_} credential of {doc.type} is deleted "
@@ -283,7 +287,7 @@ def import_declaration(db: peewee.Database, path: str | Path, *, replace: bool =
     return import_file(db, path, replace=replace, strict=strict, watch_now=watch_now)[0]
 
 
-def add_custom(db: peewee.Database, platform_id: str, declaration: dict, *,
+def add_custom(db: peewee.Database, platform_id: str, declaration: dict[str, Any], *,
                watch_now: bool = True) -> Platform:
     """A platform the user described in the app (same validation as an import)."""
     spec = parse_declaration(declaration, platform_id)

@@ -168,3 +168,21 @@ def test_data_protection_authorities_are_users_recourse(policy: str, edit: Edit)
                "authorities (DPAs) on unresolved complaints.")
     hits = [h.name for h in analyze_change(policy, new).category_hits]
     assert "user-rights" in hits
+
+
+def test_where_a_claim_may_be_brought_is_about_disputes(policy: str, edit: Edit) -> None:
+    new = edit("Any dispute will be decided by the courts of your country of residence.",
+               "Any dispute will be decided by the courts of your country of residence. "
+               "However, a claim for injunctive relief may be brought in any court.")
+    assert "dispute-resolution" in analyze_change(policy, new).categories
+
+
+def test_a_hedge_on_the_law_is_no_prohibition_for_users(policy: str, edit: Edit) -> None:
+    old = edit("## 6. Contact", "## 6. Indemnity\nExcept to the extent prohibited by law, you "
+               "agree to indemnify us against claims arising from your content.\n## 7. Contact")
+    new = edit("## 6. Contact", "## 6. Indemnity\nExcept to the extent prohibited or "
+               "considered unfair by law, you agree to indemnify us against claims arising "
+               "from your content.\n## 7. Contact")
+    got = analyze_change(old, new)
+    assert "acceptable-use" not in got.categories
+    assert not any(f.topic == "acceptable-use" for f in got.findings)

@@ -253,6 +253,7 @@ def _category_f1(cases: list[Case], readings: list[Reading], params: Params) -> 
 
 
 EXHAUSTIVE = ("cat_min", "cat_rel", "cat_strong", "cat_max")  # searched jointly
+SMOOTH = True  # categories: fit the smoothed F1 (see fit)
 
 
 def fit(cases: list[Case], readings: list[Reading], start: Params | None = None,
@@ -263,9 +264,26 @@ def fit(cases: list[Case], readings: list[Reading], start: Params | None = None,
     few sweeps of both. Categories by micro F1; severity by exact severity with a high<->low
     confusion costing FLIP_PENALTY."""
     params = start or Params()
+    raw: dict[Params, float] = {}
+
+    def category_f1(p: Params) -> float:
+        if p not in raw:
+            raw[p] = _category_f1(cases, readings, p)
+        return raw[p]
 
     def categories(p: Params) -> float:
-        return _category_f1(cases, readings, p)
+        # the mean over the point and its grid neighbours (one step of one parameter): a
+        # threshold on a broad plateau is kept over a narrow peak, which a few documents
+        # more or less would move (a fold's fit then wanders between neighbouring values)
+        if not SMOOTH:
+            return category_f1(p)
+        values = [category_f1(p)]
+        for name in CATEGORY_PARAMS:
+            grid = GRID[name]
+            i = grid.index(getattr(p, name))
+            values += [category_f1(p.with_(**{name: grid[j]}))
+                       for j in (i - 1, i + 1) if 0 <= j < len(grid)]
+        return sum(values) / len(values)
 
     def severity(p: Params) -> float:
         return _objective(judge_all(cases, readings, p), "severity")

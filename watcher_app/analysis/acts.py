@@ -352,20 +352,27 @@ def _state(sentence: str, start: int, end: int, act: Act, lex: Lexicon,
     return ActRead(act, state, (start, end), tuple(cues))
 
 
-def topic_of(act: Act, *sentences: str, rules: Rules | None = None) -> str:
+def topic_of(act: Act, *sentences: str, rules: Rules | None = None,
+             context: Sequence[str] = ()) -> str:
     """The topic of a finding on `act`: a control over a practice ("you can opt out of model
-    training") is about the practice its sentence names; an act may name another topic in
-    some clauses (`topics`); else the act's own topic."""
+    training") is about the practice its sentence names, or when the sentence names none
+    ("you can opt out of this at any time"), the practice its paragraph (`context`) names;
+    an act may name another topic in some clauses (`topics`); else the act's own topic."""
     for rx, topic in act.topics:
         if any(s and rx.search(s) for s in sentences):
             return topic
     if act.about_practice:
-        for practice in lexicon(rules).acts:
-            if practice.kind == "practice" and any(
-                    s and practice.pattern.regex.search(s) and (
-                        practice.pattern.also is None or practice.pattern.also.search(s))
-                    for s in sentences):
-                return practice.topic
+        for texts in (sentences, context):
+            # a practice first ("opt out of model training"), then a duty put on users ("opt
+            # out of the agreement to arbitrate" is about how disputes are resolved)
+            for kind in ("practice", "obligation"):
+                for practice in lexicon(rules).acts:
+                    if practice.kind == kind and any(
+                            s and practice.pattern.regex.search(s) and (
+                                practice.pattern.also is None
+                                or practice.pattern.also.search(s))
+                            for s in texts):
+                        return practice.topic
     return act.topic
 
 

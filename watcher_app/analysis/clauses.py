@@ -184,7 +184,9 @@ def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
             else counterpart(edit, n, "old")
         new_q = clip(edit.new, (*n.cues, n.span, *near_spans(n.span, edit.new_spans))) if n \
             else counterpart(edit, o, "new")
-        out.append(Finding("state", topic_of(act, edit.old, edit.new, rules=rules), level,
+        topic = topic_of(act, edit.old, edit.new, rules=rules,
+                         context=(edit.old_block, edit.new_block))
+        out.append(Finding("state", topic, level,
                            effect, what, old_q, new_q, act.id, limited))
     out += quantity_findings(edit, rules, limited)
     if not editorial:
@@ -343,7 +345,7 @@ def _whole(edit: SentenceEdit, rules: Rules, counts: DocCounts) -> list[Finding]
         if act.kind == "venue":
             continue  # where things happen is read in reworded clauses only
         quote = clip(sentence, (*read.cues, read.span), 2)
-        topic = topic_of(act, sentence, rules=rules)
+        topic = topic_of(act, sentence, rules=rules, context=(block,))
         if act.more_is_worse:
             if not added:
                 # an obligation no longer stated anywhere is dropped (a practice no longer

@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette, QPixmap
 
+from watcher_app.clock import utcnow
 from watcher_app.config import resources_dir
-from watcher_app.store.models import utcnow
 
 # Filled badge colours: white text on them has >= 4.5:1 contrast.
 SEVERITY_COLORS = {"high": "#c62828", "medium": "#a85d00", "low": "#4f6b7a"}

@@ -34,10 +34,8 @@ from watcher_app.settings import (
     SettingsError,
     load_settings,
     save_settings,
-    set_document_interval,
 )
-from watcher_app.store.models import Document
-from watcher_app.ui import links, queries, theme
+from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.runtime import run_task
 
 THRESHOLDS = (("all", "All changes"), ("medium", "Medium and high severity"),
@@ -325,9 +323,9 @@ class IntervalDialog(QDialog):
         super().__init__(parent)
         self.document_id = document_id
         self.settings = load_settings()
-        doc = Document.get_by_id(document_id)
+        doc = queries.document_info(document_id)
         self.setWindowTitle("Check interval")
-        own = doc.check_interval_s
+        own = doc.own_interval_s
         self.own = QCheckBox("Use an &own interval for this document")
         self.own.setChecked(bool(own))
         self.edit = IntervalEdit("Own check interval")
@@ -349,8 +347,8 @@ class IntervalDialog(QDialog):
             layout.addWidget(w)
 
     def save(self) -> None:
-        try:
-            set_document_interval(self.document_id,
+        try:  # synchronous: the dialog shows a refusal in place and closes on success
+            commands.set_document_interval(self.document_id,
                                   self.edit.seconds() if self.own.isChecked() else None)
         except SettingsError as exc:
             self.error.setText(str(exc))

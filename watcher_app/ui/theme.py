@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from typing import Any, overload
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette, QPixmap
@@ -159,6 +160,12 @@ def severity_icon(severity: str | None) -> QIcon:
 # --- text formatting ---------------------------------------------------------------------
 
 
+@overload
+def local(ts: dt.datetime) -> dt.datetime: ...
+@overload
+def local(ts: None) -> None: ...
+
+
 def local(ts: dt.datetime | None) -> dt.datetime | None:
     """Database times are naive UTC; show them in the user's local time."""
     if ts is None:
@@ -188,7 +195,7 @@ def ago(ts: dt.datetime | None, now: dt.datetime | None = None) -> str:
     return f"{days} day{'s' if days != 1 else ''} ago" if days < 60 else when(ts)[:10]
 
 
-def change_size(stats: dict | None, *, short: bool = False) -> str:
+def change_size(stats: dict[str, Any] | None, *, short: bool = False) -> str:
     """"+120 / −34 words, 2 moved" (or "+120 −34" when short) from a Change's stats;
     tolerates missing keys."""
     stats = stats or {}

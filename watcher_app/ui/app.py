@@ -38,8 +38,8 @@ from watcher_app.notify import (
     TrayNotifier,
 )
 from watcher_app.scheduler import CheckScheduler
-from watcher_app.settings import Settings, load_settings, save_settings
-from watcher_app.ui import queries, theme
+from watcher_app.settings import Settings, load_settings
+from watcher_app.ui import commands, queries, theme
 from watcher_app.ui.main_window import MainWindow
 from watcher_app.ui.tray import TrayController
 
@@ -266,7 +266,7 @@ class AppController(QObject):
         self.tray.show_message(APP_NAME, f"{APP_NAME} keeps watching in the background. Use the "
                                "tray icon to open it, check now or quit.")
         settings.tray_hint_shown = True
-        save_settings(settings)
+        commands.save_settings(settings)
 
 
 # --- one instance per data folder ----------------------------------------------------------

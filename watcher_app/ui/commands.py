@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 import peewee
 
 from watcher_app import corrections, watchlist
+from watcher_app.settings import Settings
+from watcher_app.settings import save_settings as _save_settings
 from watcher_app.settings import set_document_interval as _set_document_interval
 from watcher_app.store.models import Change, Document, Setting, database_proxy
 
@@ -99,6 +101,12 @@ def add_custom(db: peewee.Database, platform_id: str, declaration: dict[str, Any
 
 
 # --- settings kept in the database ---------------------------------------------------------------
+
+
+def save_settings(settings: Settings) -> None:
+    """Validate and store the settings (one transaction; raises SettingsError). Called on the
+    GUI thread: a few small rows, and the dialogs show a refusal in place."""
+    _save_settings(settings)
 
 
 def set_document_interval(document_id: int, seconds: int | None) -> None:

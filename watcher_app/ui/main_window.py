@@ -102,7 +102,8 @@ class MainWindow(QMainWindow):
         self.export_actions = install_export_menu(ExportHost(
             self, self.menus["&File"], self.menus["&View"], self.current_document_id,
             lambda: self.current_change_id))
-        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text)
+        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text,
+                                                      self.menus["&Watch"])
         self._wire()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)

@@ -33,7 +33,6 @@ from watcher_app.settings import (
     Settings,
     SettingsError,
     load_settings,
-    save_settings,
 )
 from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.runtime import run_task
@@ -272,7 +271,7 @@ class SettingsDialog(QDialog):
         self.loaded.tray_hint_shown = current.tray_hint_shown
         settings = self.collect()
         try:
-            save_settings(settings)
+            commands.save_settings(settings)  # synchronous: a refusal shows in the dialog
         except SettingsError as exc:
             self.error.setText(str(exc))
             return

@@ -4,8 +4,7 @@ Each command is one transaction, so a refused or failed command leaves the datab
 was. Widgets call them through `ui/runtime.run_task` (off the GUI thread) wherever they can
 wait for a callback; the few that stay synchronous say why at the call site (a dialog that
 validates, shows the refusal in place and closes on success). The read side is
-`ui/queries.py`; widget modules import neither `store.models` nor the ORM
-(tests/ui/test_layering.py).
+`ui/queries.py`; widget modules never import `store.models` (tests/ui/test_layering.py).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ opening the side-by-side diff of two ~300 KB versions. Pages come from a loopbac
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -84,7 +85,14 @@ def main() -> None:
     parser.add_argument("--kb", type=int, default=300)
     parser.add_argument("--in-process", action="store_true",
                         help="run checks in a thread of the GUI process (the old way)")
+    parser.add_argument("--default-switch-interval", action="store_true",
+                        help="undo the app's 0.5 ms sys.setswitchinterval (does it still earn "
+                             "its place?)")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="skip the app's gc.freeze() at start (likewise)")
     args = parser.parse_args()
+    if args.no_gc_freeze:
+        gc.freeze = lambda: None  # the app calls it once in start()
     app = QApplication.instance() or QApplication([])
     from watcher_app.fetch import Fetcher
     from watcher_app.isolated import CheckWorker
@@ -113,6 +121,8 @@ def main() -> None:
                 return CheckWorker(folder, confirm_delay_s=0)
         controller = AppController(db, folder, monitor_factory=factory, native=[],
                                    startup_delay_s=0, use_tray=False)
+        if args.default_switch_interval:
+            sys.setswitchinterval(0.005)  # Python's default
         controller.start(show=True)
         beat = Heartbeat()
         results = {}

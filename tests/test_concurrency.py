@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
+from tests.support.setup import add_custom_doc
 from watcher_app.monitor import Monitor
 from watcher_app.outcomes import Outcome
 from watcher_app.store import lease
@@ -73,9 +74,7 @@ def test_two_check_processes_record_a_change_once(server: LoopbackServer,
 
 def test_a_lease_held_by_a_live_check_skips_the_second(db, server: LoopbackServer) -> None:
     server.route("/p", page(0))
-    add_custom(db, "acme", {"name": "Acme", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    doc = Document.get()
+    doc = add_custom_doc(db, server.url("/p"), name="Acme")
     owner = lease.acquire(db, doc.id, 60, owner="elsewhere:1:1")  # another machine: trusted
     assert owner == "elsewhere:1:1"
     with Monitor(db, confirm_delay_s=0) as monitor:
@@ -86,9 +85,7 @@ def test_a_lease_held_by_a_live_check_skips_the_second(db, server: LoopbackServe
 
 def test_a_lease_left_by_a_dead_process_is_taken_over(db, server: LoopbackServer) -> None:
     server.route("/p", page(0))
-    add_custom(db, "acme", {"name": "Acme", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    doc = Document.get()
+    doc = add_custom_doc(db, server.url("/p"), name="Acme")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
     owner = f"{lease.owner_id().split(':')[0]}:{dead.stdout.strip()}:1"

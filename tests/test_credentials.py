@@ -9,12 +9,11 @@ import pytest
 
 from tests.loopback import LoopbackServer, RequestInfo, Route
 from tests.paths import PAGES
+from tests.support.setup import add_custom_doc, make_fetcher
 from tests.test_keyring_store import MemoryKeyring
 from watcher_app import credentials
-from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
-from watcher_app.store.models import Document, Setting
-from watcher_app.watchlist import add_custom
+from watcher_app.store.models import Setting
 
 PAGE = (PAGES / "base.html").read_bytes()
 
@@ -39,10 +38,8 @@ def test_cookie_and_basic_auth_reach_the_server(db, server: LoopbackServer,
         return Route(body=PAGE)
 
     server.handler("/members", members_only)
-    add_custom(db, "acme", {"name": "Acme", "terms": {
-        "Terms of Service": {"fetch": server.url("/members"), "select": "main"}}})
-    doc = Document.get()
-    with Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0) as monitor:
+    doc = add_custom_doc(db, server.url("/members"), name="Acme", doc_type="Terms of Service")
+    with Monitor(db, make_fetcher(), confirm_delay_s=0) as monitor:
         assert monitor.check(doc).status == "error"  # 403 without the cookie
         credentials.store(doc.id, "cookie", "session=abc")
         credentials.store(doc.id, "basic", "ann:s3cret")

@@ -14,20 +14,17 @@ import pytest
 
 from tests.loopback import LoopbackServer
 from tests.paths import PAGES
+from tests.support.setup import add_custom_doc, make_fetcher
 from watcher_app.export import citation, export_platform, timeline_csv
-from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
 from watcher_app.store.models import Change, Document, Version
-from watcher_app.watchlist import add_custom
 
 
 @pytest.fixture
 def history(db, server: LoopbackServer) -> Document:
     server.route("/p", (PAGES / "base.html").read_bytes())
-    add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    doc = Document.get()
-    with Monitor(db, Fetcher(retries=0, sleep=lambda s: None), confirm_delay_s=0) as monitor:
+    doc = add_custom_doc(db, server.url("/p"))
+    with Monitor(db, make_fetcher(), confirm_delay_s=0) as monitor:
         monitor.check(doc)
         server.route("/p", (PAGES / "changed.html").read_bytes())
         assert monitor.check(doc).status == "changed"

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.loopback import LoopbackServer
-from watcher_app.fetch import Fetcher
+from tests.support.setup import add_custom_doc, make_fetcher
 from watcher_app.monitor import Monitor
 from watcher_app.store.models import Document, Version
-from watcher_app.watchlist import add_custom
 
 CLAUSES = [f"We keep the records of kind {n} for as long as your account stays open, and we "
            "delete them within a month after you close it." for n in range(6)]
@@ -25,15 +24,12 @@ def page(date: str, extra: str = "") -> bytes:
 
 @pytest.fixture
 def monitor(db) -> Iterator[Monitor]:  # noqa: ANN001
-    with Monitor(db, Fetcher(retries=0, timeout_s=2, sleep=lambda s: None),
-                 confirm_delay_s=0, analyze=False) as made:
+    with Monitor(db, make_fetcher(), confirm_delay_s=0, analyze=False) as made:
         yield made
 
 
 def setup(db, server: LoopbackServer) -> Document:  # noqa: ANN001
-    add_custom(db, "acme", {"name": "Acme", "terms": {
-        "Privacy Policy": {"fetch": server.url("/p"), "select": "main"}}})
-    return Document.get()
+    return add_custom_doc(db, server.url("/p"), name="Acme")
 
 
 def test_re_dating_alone_is_noise_but_after_an_undated_change_alerts(db, server, monitor) -> None:

@@ -14,6 +14,7 @@ import pytest
 from tests.paths import PAGES
 from tests.support.dbus_session import private_session_bus
 from tests.support.fake_notifications import FakeNotificationServer
+from tests.support.setup import add_custom_doc, make_fetcher
 from tests.support.watch_db import add_document, fresh_database
 from watcher_app.monitor import CheckResult
 from watcher_app.notify import (
@@ -293,22 +294,18 @@ def test_end_to_end_a_real_check_raises_one_alert(bus: str, db: peewee.Database)
     """The real Monitor on a loopback server, run by the scheduler, wired to the alert center
     the way the UI wires them: a first version is silent, a confirmed change alerts once."""
     from tests.loopback import LoopbackServer
-    from watcher_app.fetch import Fetcher
     from watcher_app.monitor import Monitor
     from watcher_app.scheduler import CheckScheduler
-    from watcher_app.watchlist import add_custom
 
     pages = PAGES
     tray = Recorder()
     alerts = center(bus, tray)
     with LoopbackServer() as server:
         server.route("/privacy", (pages / "base.html").read_bytes())
-        add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
-            "Privacy Policy": {"fetch": server.url("/privacy"), "select": "main"}}})
-        doc = Document.get()
+        doc = add_custom_doc(db, server.url("/privacy"))
         scheduler = CheckScheduler(
-            db, lambda: Monitor(db, Fetcher(retries=0, timeout_s=2, sleep=lambda s: None),
-                                confirm_delay_s=0), startup_delay_s=0, watchdog_s=30)
+            db, lambda: Monitor(db, make_fetcher(), confirm_delay_s=0), startup_delay_s=0,
+            watchdog_s=30)
         scheduler.on_check_finished = alerts.handle_result
         try:
             scheduler.start()  # never checked: due now

@@ -51,7 +51,7 @@ def desktop_entry(command: list[str]) -> str:
 
 def is_enabled() -> bool:
     if sys.platform.startswith("win"):
-        import winreg  # type: ignore[import-not-found]
+        import winreg
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
@@ -68,7 +68,7 @@ def set_enabled(enabled: bool) -> Path | None:
     """Write or remove the autostart entry; returns the file written (None on Windows/removal)."""
     command = launch_command()
     if sys.platform.startswith("win"):
-        import winreg  # type: ignore[import-not-found]
+        import winreg
 
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
             if enabled:

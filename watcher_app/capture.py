@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from watcher_app import credentials, render
+from watcher_app.drift import FallbackFinder, largest_block, trim_to_baseline
 from watcher_app.extract import Extracted, extract_document
 from watcher_app.extract.errors import PdfError
 from watcher_app.extract.normalize import text_words, words_sha256
@@ -58,6 +59,11 @@ class Capture:
     same_raw: bool = False
     known_key: str | None = None
 
+    @property
+    def degraded(self) -> bool:
+        """Read (at least in part) through a fallback selector (drift.py)."""
+        return bool(self.detail.get("read_with"))
+
     # The comparison key is read several times per check (flap lookup, confirmation, the
     # stored key): computed once, after extraction has filled `lines`.
     @cached_property
@@ -91,8 +97,10 @@ class _Fetched:
 
 
 def _latest_snapshot(doc: Document, index: int) -> Snapshot | None:
-    return (Snapshot.select().where((Snapshot.document == doc) & (Snapshot.source_index == index))
-            .order_by(Snapshot.id.desc()).first())
+    latest: Snapshot | None = (
+        Snapshot.select().where((Snapshot.document == doc) & (Snapshot.source_index == index))
+        .order_by(Snapshot.id.desc()).first())
+    return latest
 
 
 def _read(source: Mapping[str, Any], body: bytes, content_type: str, charset: str | None,
@@ -177,10 +185,13 @@ def _unchanged(current: Version | None, fetched: list[_Fetched]) -> bool:
     return True
 
 
-def capture_document(fetcher: Fetcher, doc: Document, current: Version | None = None
-                     ) -> Capture:
+def capture_document(fetcher: Fetcher, doc: Document, current: Version | None = None, *,
+                     fallbacks: FallbackFinder | None = None,
+                     baseline: Version | None = None) -> Capture:
     """Fetch and read every source of `doc`. With `current` (the version the caller compares
-    with), an answer that is byte for byte that version's snapshots is not read again."""
+    with), an answer that is byte for byte that version's snapshots is not read again.
+    `fallbacks`: where to look when a declared selector no longer matches (drift.py); a
+    fallback's read is trimmed to the span of `baseline` (default: `current`)."""
     cap = Capture()
     auth = credentials.headers_for(doc.id)  # {} for public pages: the keyring is not touched
     fetched: list[_Fetched] = []
@@ -200,8 +211,9 @@ def capture_document(fetcher: Fetcher, doc: Document, current: Version | None = 
         cap.same_raw, cap.known_key = True, current.key_sha256
     else:
         many = len(fetched) > 1
-        for got in fetched:
-            _read_into(cap, got, many)
+        drift = _Drift(doc, fallbacks, baseline or current) if fallbacks else None
+        for index, got in enumerate(fetched):
+            _read_into(cap, got, many, drift, index)
     cap.raw_sha256 = _raw_sha256(fetched)
     return cap
 
@@ -216,7 +228,20 @@ def _raw_sha256(fetched: list[_Fetched]) -> str:
     return digest.hexdigest()
 
 
-def _read_into(cap: Capture, got: _Fetched, many: bool) -> None:
+@dataclass
+class _Drift:
+    """What a source whose declared selector stopped matching may fall back to."""
+
+    doc: Document
+    find: FallbackFinder
+    baseline: Version | None
+
+    def lines(self) -> list[str] | None:
+        return self.baseline.text.split("\n") if self.baseline is not None else None
+
+
+def _read_into(cap: Capture, got: _Fetched, many: bool, drift: _Drift | None = None,
+               index: int = 0) -> None:
     source = got.source
     if got.read is not None:
         extracted, problem = got.read
@@ -226,6 +251,8 @@ def _read_into(cap: Capture, got: _Fetched, many: bool) -> None:
         if problem is not None and render.may_help(source, problem) \
                 and render.rendering_enabled():
             extracted, problem = _render_instead(cap, got, extracted, problem)
+    if problem is not None and problem.code == Code.SELECTOR_MISS and drift is not None:
+        extracted, problem = _fall_back(cap, got, drift, index, extracted, problem)
     if problem is not None and cap.problem is None:
         where = f" ({source['url']})" if many else ""
         hint = (BROWSER_HINT if source.get("executeClientScripts")
@@ -234,6 +261,28 @@ def _read_into(cap: Capture, got: _Fetched, many: bool) -> None:
     if extracted is not None:
         cap.lines.extend(extracted.lines)
         cap.links.extend(extracted.links)
+
+
+def _fall_back(cap: Capture, got: _Fetched, drift: _Drift, index: int,
+               extracted: Extracted | None, problem: Problem
+               ) -> tuple[Extracted | None, Problem | None]:
+    """The declared selector matches nothing: read the same bytes with the first fallback that
+    gives the policy (drift.py), trimmed to the current version's span. None found: the
+    selector miss stands."""
+    candidates = drift.find(drift.doc, index, got.source)
+    if got.content_type != "application/pdf":
+        block = largest_block(got.raw().decode("utf-8", "replace"))
+        if block is not None and block.select not in [c.select for c in candidates]:
+            candidates.append(block)  # last: the element holding the most paragraph text
+    for fallback in candidates:
+        read, trouble = _read(fallback.source(got.source), got.raw(), got.content_type,
+                              got.charset, got.result.url)
+        if trouble is None and read is not None and read.lines:
+            read.lines = trim_to_baseline(read.lines, drift.lines())
+            cap.detail.setdefault("read_with", []).append(
+                {"source": got.source.get("url"), **fallback.describe()})
+            return read, None
+    return extracted, problem
 
 
 def _render_instead(cap: Capture, got: _Fetched, extracted: Extracted | None,

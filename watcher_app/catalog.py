@@ -287,7 +287,7 @@ def _private_host(host: str) -> bool:
     return not address.is_global
 
 
-def _check_url(url: Any, where: str, require_https: bool) -> str:
+def _check_url(url: object, where: str, require_https: bool) -> str:
     if not isinstance(url, str) or not url.strip():
         raise CatalogError(f"{where}: 'fetch' must be a URL")
     url = url.strip()

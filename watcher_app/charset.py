@@ -42,9 +42,9 @@ def decode_html(body: bytes, charset: str | None) -> str:
     """Decode an HTML/text body: BOM, header charset, in-document declaration (``<meta>`` or
     ``<?xml?>`` in the first 4 KB), strict UTF-8, charset_normalizer's guess, UTF-8 with
     replacement. Unknown or invalid labels fall through to the next step; never raises."""
-    for bom, encoding in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if body.startswith(bom):  # byte-level proof: overrides any label, as in browsers
-            return body[len(bom) :].decode(encoding, errors="replace")
+            return body[len(bom) :].decode(bom_encoding, errors="replace")
     encoding = _usable_charset(charset)
     for match in [] if encoding else _DECLARED_RE.finditer(body[:4096]):
         if encoding := _usable_charset(match.group(1) or match.group(2), in_document=True):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from watcher_app import APP_NAME, __version__
 from watcher_app.catalog import CatalogError
@@ -23,10 +23,15 @@ from watcher_app.terminal import SafeStream, json_text
 if TYPE_CHECKING:
     import peewee
 
+    from watcher_app.corrections import Judgement
+    from watcher_app.settings import Settings
+
 
 
 def _print_json(data: Any) -> None:
     sys.stdout.write(json_text(data) + "\n")
+
+_T = TypeVar("_T")
 
 
 def _note(text: str) -> None:
@@ -43,7 +48,11 @@ def _open(args: argparse.Namespace) -> peewee.Database:
 # --- commands --------------------------------------------------------------------------------
 
 
-def _catalog_settings(args: argparse.Namespace, *, create: bool):  # -> Settings | None
+@overload
+def _catalog_settings(args: argparse.Namespace, *, create: Literal[True]) -> Settings: ...
+@overload
+def _catalog_settings(args: argparse.Namespace, *, create: bool) -> Settings | None: ...
+def _catalog_settings(args: argparse.Namespace, *, create: bool) -> Settings | None:
     """The saved settings when there is a database (listing never creates one)."""
     from watcher_app.config import data_dir
     from watcher_app.settings import load_settings
@@ -92,6 +101,12 @@ def _catalog_update(args: argparse.Namespace) -> int:
     if not args.source:  # the configured sources: this counts as the weekly update too
         note_update(settings, results, dt.datetime.now(dt.UTC))
         save_settings(settings)
+    switched = []
+    if any(r.status == "updated" for r in results):
+        from watcher_app.ota.upgrade import upgrade_declarations
+
+        # watched documents whose OTA declaration was replaced follow it (never an alert)
+        switched = upgrade_declarations(_open(args), data_dir(args.data_dir))
     if args.json:
         _print_json([r.to_json() for r in results])
     else:
@@ -99,6 +114,8 @@ def _catalog_update(args: argparse.Namespace) -> int:
             print(r.line())
             for skip in r.skipped if r.status == "updated" else ():
                 print(f"    skipped {skip.file.split('/')[-1]}: {skip.reason}")
+    for item in switched:
+        print(item.line(), file=sys.stderr if args.json else sys.stdout)
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -126,7 +143,7 @@ def cmd_watching(args: argparse.Namespace) -> int:
     _open(args)
     platforms = watched_platforms()
     docs = active_documents()
-    rows = [{"id": p.id, "name": p.name, "origin": p.origin,
+    rows: list[dict[str, Any]] = [{"id": p.id, "name": p.name, "origin": p.origin,
              "documents": [{"type": d.type, "last_check_at": d.last_check_at,
                             "last_outcome": d.last_outcome, "last_reason": d.last_reason}
                            for d in docs if d.platform_id == p.id]} for p in platforms]
@@ -199,9 +216,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_judgement(judged: Any, change_id: int | None) -> None:
-    """A change's severity (whose), why, topics and the user's note, indented under its line
-    (`judged`: a corrections.Judgement)."""
+def _print_judgement(judged: Judgement, change_id: int | None) -> None:
+    """A change's severity (whose), why, topics and the user's note, indented under its
+    line."""
     lines = judged.lines()
     if change_id is not None:
         lines[0] = f"change #{change_id} \u00b7 {lines[0]}"
@@ -464,28 +481,34 @@ def _delay(text: str) -> float:
     return value
 
 
-def _correction_arg(name: str, text: str) -> Any:
+def _correction_arg(parse: Callable[[str], _T], text: str) -> _T:
     """A `correct` flag checked by watcher_app.corrections: a refusal is a usage error (exit
-    2), before the database is opened. (Imported here: the analysis' vocabulary is not cheap
-    to load, and every other command starts without it.)"""
-    from watcher_app import corrections
+    2), before the database is opened. (Imported in each flag's function: the analysis'
+    vocabulary is not cheap to load, and every other command starts without it.)"""
+    from watcher_app.corrections import CorrectionError
 
     try:
-        return getattr(corrections, name)(text)
-    except corrections.CorrectionError as exc:
+        return parse(text)
+    except CorrectionError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _severity(text: str) -> str | None:
-    return _correction_arg("parse_severity", text)  # type: ignore[no-any-return]
+    from watcher_app.corrections import parse_severity
+
+    return _correction_arg(parse_severity, text)
 
 
 def _categories(text: str) -> tuple[str, ...]:
-    return _correction_arg("parse_categories", text)  # type: ignore[no-any-return]
+    from watcher_app.corrections import parse_categories
+
+    return _correction_arg(parse_categories, text)
 
 
 def _note_arg(text: str) -> str | None:
-    return _correction_arg("clean_note", text)  # type: ignore[no-any-return]
+    from watcher_app.corrections import clean_note
+
+    return _correction_arg(clean_note, text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -607,7 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
     try:
         return _main(argv)
     finally:

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from time import perf_counter
-from typing import Literal
+from typing import Any, Literal
 
 from watcher_app.diff_render import apply_chunks, render_html, render_json, render_text
 
@@ -151,8 +151,8 @@ def _anchors(a: Sequence[int], b: Sequence[int], alo: int, ahi: int, blo: int, b
             return []
     # Still nothing unique (periodic text): pair, in order, the occurrences of the rarest common
     # element, like histogram diff; crude but linear, and it always progresses.
-    ca, cb = Counter(a[alo:ahi]), Counter(b[blo:bhi])
-    x = min((y for y in ca if y in cb), key=lambda y: max(ca[y], cb[y]))
+    na, nb = Counter(a[alo:ahi]), Counter(b[blo:bhi])
+    x = min((y for y in na if y in nb), key=lambda y: max(na[y], nb[y]))
     return [(i, j, 1) for i, j in zip([i for i in range(alo, ahi) if a[i] == x],
                                       [j for j in range(blo, bhi) if b[j] == x], strict=False)]
 
@@ -239,7 +239,7 @@ class _Differ:
         self.degraded = False
         self._tok_ids: dict[str, int] = {}
         self._cache: dict[tuple[int, int], _Tokens] = {}
-        self.rows: list[list] = []  # chunks as lists: growing one stays cheap
+        self.rows: list[list[Any]] = []  # chunks as lists: growing one stays cheap
 
     def tokens(self, side: int, index: int) -> _Tokens:
         got = self._cache.get((side, index))

@@ -139,10 +139,10 @@ class Digest:
                          f"<table><tr><th>Date</th><th>Document</th><th>Severity</th></tr>"
                          f"{rows}</table>")
         if self.failing:
-            items = "".join(f"<li><b>{e(p)} — {e(d)}</b>: {e(r)}</li>"
-                            for p, d, r in self.failing)
+            failing = "".join(f"<li><b>{e(p)} — {e(d)}</b>: {e(r)}</li>"
+                              for p, d, r in self.failing)
             parts.append("<h2>Could not be verified</h2><p class='muted'>Changes to these "
-                         f"documents may go unnoticed.</p><ul>{items}</ul>")
+                         f"documents may go unnoticed.</p><ul>{failing}</ul>")
         body = "\n".join(parts)
         return (f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
                 f"<meta name='color-scheme' content='light dark'>"
@@ -211,7 +211,7 @@ def _item(change: Change) -> DigestItem:
     )
 
 
-def _watched_changes() -> peewee.ModelSelect:
+def _watched_changes() -> peewee.ModelSelect[Change]:
     return (Change.select(Change, Document, Platform)
             .join(Document, on=(Change.document == Document.id))
             .join(Platform, on=(Document.platform == Platform.id))
@@ -264,5 +264,7 @@ def build_digest(now: dt.datetime, days: int = 7) -> Digest:
                            & (Document.active == True)  # noqa: E712
                            & Document.last_outcome.in_(FAILING_OUTCOMES))
                     .order_by(Platform.name, Document.type))
-    failing = [(d.platform.name, d.type, d.last_reason or d.last_outcome) for d in failing_docs]
+    # last_outcome is never NULL here: the query keeps failing outcomes only
+    failing = [(d.platform.name, d.type, d.last_reason or d.last_outcome or "")
+               for d in failing_docs]
     return Digest(start, end, changes, counts, upcoming, failing)

@@ -24,6 +24,7 @@ from typing import IO, Any
 from watcher_app import APP_NAME, __version__
 from watcher_app.corrections import correction_json, explain
 from watcher_app.outcomes import Outcome
+from watcher_app.redact import redact_url
 from watcher_app.reports import NotFound, find_document
 from watcher_app.store.models import Change, Check, Document, Platform, Snapshot, Version
 
@@ -108,7 +109,8 @@ def _stamp(moment: dt.datetime | None) -> str:
 
 
 def source_urls(doc: Document) -> list[str]:
-    return [s["url"] for s in doc.sources]
+    """The document's URLs as written out for people (secret-looking query values redacted)."""
+    return [redact_url(s["url"]) for s in doc.sources]
 
 
 def citation(version: Version) -> str:
@@ -122,7 +124,7 @@ def citation(version: Version) -> str:
                  .order_by(Snapshot.source_index))
     lines = [f"{doc.platform.name}, \u201c{doc.type}\u201d, version of "
              f"{version.first_seen:%Y-%m-%d %H:%M} UTC."]
-    urls = [s.url for s in snaps] or source_urls(doc)
+    urls = [redact_url(s.url) for s in snaps] or source_urls(doc)
     lines += [f"URL: {u}" for u in dict.fromkeys(urls)]
     lines.append(f"SHA-256 of the text: {version.sha256}")
     lines += [f"SHA-256 of the raw snapshot: {s.sha256}" for s in snaps]
@@ -137,7 +139,9 @@ def citation(version: Version) -> str:
 
 def timeline_rows(doc: Document) -> list[dict[str, Any]]:
     """One row per check of the document, oldest first, with the change it found."""
-    changes = {c.to_version_id: c for c in Change.select().where(Change.document == doc)}
+    # keyed so that a check without a version (nothing stored) simply finds no change
+    changes: dict[int | None, Change] = {
+        c.to_version_id: c for c in Change.select().where(Change.document == doc)}
     rows = []
     for check in Check.select().where(Check.document == doc).order_by(Check.started_at, Check.id):
         change = changes.get(check.version_id) if check.outcome == Outcome.CHANGED else None
@@ -287,7 +291,7 @@ def export_platform(platform_id: str, out: Path, doc_type: str | None = None, *,
                 ext = EXTENSIONS.get(snap.content_type, "html")
                 snap_name = f"{folder}/snapshots/s{snap.id}-{snap.fetched_at:%Y%m%dT%H%M%S}.{ext}"
                 files[snap_name] = snap.body
-                snaps.append({"id": snap.id, "file": snap_name, "url": snap.url,
+                snaps.append({"id": snap.id, "file": snap_name, "url": redact_url(snap.url),
                               "fetched_at": _stamp(snap.fetched_at),
                               "http_status": snap.http_status, "sha256": snap.sha256})
             entry["versions"].append({

@@ -34,10 +34,12 @@ from watcher_app.netguard import AddressClass, classify, is_loopback_host
 
 _brotli: Any = None
 with contextlib.suppress(ImportError):
-    import brotli as _brotli  # type: ignore[import-not-found,no-redef]
+    # rebinds the Any declared above (None when brotli is missing): mypy sees a redefinition
+    import brotli as _brotli  # type: ignore[no-redef]
 if _brotli is not None and not hasattr(_brotli.Decompressor, "can_accept_more_data"):
     _brotli = None  # brotli < 1.2 cannot bound its output: a "br" bomb would be unbounded
 _BROTLI_ERRORS: tuple[type[BaseException], ...] = (_brotli.error,) if _brotli else ()
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (zlib.error, *_BROTLI_ERRORS)
 
 DEFAULT_USER_AGENT = (
     f"GovernanceWatcher/{__version__} "
@@ -442,7 +444,7 @@ class Fetcher:
                     kind = _classify(media, b"".join(chunks)[:1024], url)
         except httpx.HTTPError as exc:
             raise _transport_error(exc, url, in_body=True) from None
-        except (zlib.error, *_BROTLI_ERRORS) as exc:
+        except _DECODE_ERRORS as exc:
             raise FetchError("decode-error", f"{url}: corrupt compressed body ({exc})") from None
         if total == 0:
             raise FetchError("empty", f"{url} answered {response.status_code} with no body")

@@ -234,7 +234,7 @@ class CheckWorker:
                     self._stop(proc, lost=False)
                 continue
             with self._lock:
-                call = self._calls.get(message.get("id"))  # type: ignore[arg-type]
+                call = self._calls.get(message["id"]) if "id" in message else None
             if call is not None and not call.done.is_set():
                 call.reply = message
                 call.done.set()

@@ -23,11 +23,12 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import peewee
 
-from watcher_app import extract
+from watcher_app import drift, extract
 from watcher_app.capture import Capture, capture_document
 from watcher_app.check_result import CheckResult
 from watcher_app.compare import compare
@@ -48,11 +49,20 @@ LEASE_MARGIN_S = 600.0  # a check holds its document's lease this long beyond it
 HISTORY = 12  # earlier versions compare may consult (re-dating, flaps up to noise)
 
 
+def _data_dir_of(db: peewee.Database) -> Path | None:
+    name = getattr(db, "database", None)
+    return Path(name).parent if isinstance(name, str) and name not in ("", ":memory:") else None
+
+
 class Monitor:
     def __init__(self, db: peewee.Database, fetcher: Fetcher | None = None, *,
                  confirm_delay_s: float = 60.0, sleep: Callable[[float], None] = time.sleep,
-                 analyze: bool = True, clock: Callable[[], float] = time.time) -> None:
+                 analyze: bool = True, clock: Callable[[], float] = time.time,
+                 fallbacks: drift.FallbackFinder | None = None) -> None:
+        """`fallbacks`: where a check looks when a declared selector stops matching (default:
+        the OTA declarations stored in the database's folder, then the page's structure)."""
         self.db = db
+        self.fallbacks = fallbacks or drift.finder_for(_data_dir_of(db))
         self.fetcher = fetcher or Fetcher()
         self.confirm_delay_s = confirm_delay_s
         self.sleep = sleep
@@ -94,7 +104,7 @@ class Monitor:
         try:
             current = self._upgrade_if_needed(doc, current_version(doc))
             started, clock = utcnow(), time.perf_counter()
-            capture = capture_document(self.fetcher, doc, current)
+            capture = capture_document(self.fetcher, doc, current, fallbacks=self.fallbacks)
             outcome = self._decide(doc, capture, started, current)
             if isinstance(outcome, _Unconfirmed):
                 waiting = True
@@ -137,6 +147,12 @@ class Monitor:
         if current is None:
             return rec.version(doc, cap, started, None, VersionKind.FIRST, Code.FIRST_VERSION,
                                "first version")
+        switched = drift.pending_switch(doc)
+        if switched is not None:  # the first capture with a newer OTA declaration
+            drift.clear_switch(doc)
+            if not cap.same_raw and cap.key_sha256 != current.key_sha256:
+                return rec.version(doc, cap, started, current, VersionKind.UPGRADE,
+                                   Code.DECLARATION_UPGRADE, switched)
         if current.origin != Origin.LIVE:  # perhaps the first live capture after an import
             from watcher_app.backfill.live import first_live_capture
 
@@ -145,7 +161,7 @@ class Monitor:
                 return baseline
         if cap.same_raw or sha256("\n".join(cap.lines)) == current.sha256:
             # the very text (or even the very bytes): nothing to compare
-            return rec.verified(doc, cap, started, current)
+            return self._verified(doc, cap, started, current)
         if cap.key_sha256 == current.key_sha256:
             # the same words (the key's hash says so without comparing them one by one)
             return self._same_words(doc, cap, started, current)
@@ -173,7 +189,20 @@ class Monitor:
             # Same words, other punctuation or layout: keep what the page shows, silently.
             return self.recorder.version(doc, cap, started, current, VersionKind.NOISE,
                                          Code.LAYOUT_ONLY, "only punctuation or layout changed")
-        return self.recorder.verified(doc, cap, started, current)
+        return self._verified(doc, cap, started, current)
+
+    def _verified(self, doc: Document, cap: Capture, started: dt.datetime,
+                  current: Version) -> CheckResult:
+        if not cap.degraded:
+            return self.recorder.verified(doc, cap, started, current)
+        # The text is the current version's, read through a fallback: no change, but the
+        # declaration needs a look (the health view says so).
+        used = "; ".join(f"{r['from']}: {drift.selector_text(r['select'])}"
+                         for r in cap.detail["read_with"])
+        return self.recorder.verified(
+            doc, cap, started, current, Outcome.DEGRADED, Code.FALLBACK_SELECTOR,
+            f"verified, read with a fallback selector ({used}): the declared selector no "
+            "longer matches")
 
     def _pending(self, doc: Document, cap: Capture, started: dt.datetime, seen: _Unconfirmed,
                  owner: str, elapsed: float) -> PendingChange:
@@ -190,7 +219,7 @@ class Monitor:
         rec = self.recorder
         started = dt.datetime.fromisoformat(pending.started_at)
         current = Version.get_by_id(pending.current_id)
-        second = capture_document(self.fetcher, doc)
+        second = capture_document(self.fetcher, doc, fallbacks=self.fallbacks, baseline=current)
         # The check row of a disbelieved change describes the first fetch, which saw it.
         first = Capture(http_status=pending.http_status, raw_sha256=pending.raw_sha256)
         if second.problem is not None or second.key_sha256 != pending.key_sha256:

@@ -15,7 +15,7 @@ import datetime as dt
 import html
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import peewee
 
@@ -227,8 +227,9 @@ class AlertCenter:
         """Alert one detected change (once: a second call returns the first Alert)."""
         change = Change.get_by_id(change.id)  # fresh: `notified` may have been set meanwhile
         if change.notified:
-            earlier = (Alert.select().where((Alert.change == change) & (Alert.kind == "change"))
-                       .order_by(Alert.id.desc()).first())
+            earlier: Alert | None = (
+                Alert.select().where((Alert.change == change) & (Alert.kind == "change"))
+                .order_by(Alert.id.desc()).first())
             if earlier is not None:
                 return earlier
         doc = _document(change.document_id)
@@ -278,8 +279,9 @@ class AlertCenter:
     def alert_reminder(self, change: Change) -> Alert:
         """The effective date of a change is reached (once per change)."""
         change = Change.get_by_id(change.id)
-        earlier = (Alert.select().where((Alert.change == change) & (Alert.kind == "reminder"))
-                   .order_by(Alert.id.desc()).first())
+        earlier: Alert | None = (
+            Alert.select().where((Alert.change == change) & (Alert.kind == "reminder"))
+            .order_by(Alert.id.desc()).first())
         if earlier is not None:
             return earlier
         doc = _document(change.document_id)
@@ -411,7 +413,7 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
-def _stats_line(stats: dict) -> str:
+def _stats_line(stats: dict[str, Any]) -> str:
     added, removed = stats.get("lines_added", 0), stats.get("lines_removed", 0)
     changed = stats.get("lines_changed", 0)
     parts = [f"{added} lines added", f"{removed} removed"]

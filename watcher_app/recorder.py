@@ -44,8 +44,10 @@ def sha256(data: bytes | str) -> str:
 
 
 def current_version(doc: Document | int) -> Version | None:
-    return (Version.select().where((Version.document == doc) & (Version.current == True))  # noqa: E712
-            .order_by(Version.id.desc()).first())
+    current: Version | None = (
+        Version.select().where((Version.document == doc) & (Version.current == True))  # noqa: E712
+        .order_by(Version.id.desc()).first())
+    return current
 
 
 def touch_document(doc: Document, started: dt.datetime, outcome: Outcome, code: str,
@@ -120,8 +122,8 @@ class Recorder:
                    detail: dict[str, Any] | None = None) -> None:
         detail = detail or cap.detail or None
         duration = (utcnow() - started).total_seconds()
-        if outcome is Outcome.VERIFIED and _extend_run(doc, code, version, detail, started,
-                                                       duration, cap):
+        if outcome in (Outcome.VERIFIED, Outcome.DEGRADED) and _extend_run(
+                doc, outcome, code, version, detail, started, duration, cap):
             return
         Check.create(document=doc, started_at=started, outcome=str(outcome), code=code,
                      reason=reason, duration_s=duration, http_status=cap.http_status,
@@ -233,11 +235,11 @@ class Recorder:
     def version(self, doc: Document, cap: Capture, started: dt.datetime,
                 current: Version | None, kind: VersionKind, code: str, reason: str,
                 analysis: dict[str, Any] | None = None) -> CheckResult:
-        """A new current version (first, noise or change) with its snapshots and, for a
+        """A new current version (first, noise, change or upgrade) with its snapshots and, for a
         change, the change and its analysis (computed by the caller, outside the lock)."""
         text = "\n".join(cap.lines)
-        outcome = {VersionKind.FIRST: Outcome.FIRST,
-                   VersionKind.CHANGE: Outcome.CHANGED}.get(kind, Outcome.NOISE)
+        outcome = {VersionKind.FIRST: Outcome.FIRST, VersionKind.CHANGE: Outcome.CHANGED,
+                   VersionKind.UPGRADE: Outcome.UPGRADE}.get(kind, Outcome.NOISE)
         # The slow parts before the write lock: cutting and compressing, the diff statistics.
         snapshots = self._prepare_snapshots(doc, cap)
         version = Version(document=doc, text=text, sha256=sha256(text),
@@ -372,16 +374,16 @@ class ImportedVersion:
     analysis: dict[str, Any] | None = None  # for a change: the monitor's analysis fields
 
 
-def _extend_run(doc: Document, code: str, version: Version | None,
+def _extend_run(doc: Document, outcome: Outcome, code: str, version: Version | None,
                 detail: dict[str, Any] | None, started: dt.datetime, duration: float,
                 cap: Capture) -> bool:
-    """A verified check that repeats the document's latest check row (verified, same code,
+    """A verified (or degraded) check that repeats the latest check row (same outcome, code,
     version and detail) is counted into that row instead of adding one: two years of twice-a-
     day checks of an unchanged page are one row. Inside the caller's transaction."""
     last = (Check.select(Check.id, Check.outcome, Check.code, Check.version, Check.detail)
             .where(Check.document == doc.id).order_by(Check.id.desc()).first())
     if last is None or (last.outcome, last.code, last.version_id, last.detail) != (
-            Outcome.VERIFIED, code, version.id if version else None, detail):
+            outcome, code, version.id if version else None, detail):
         return False
     (Check.update(repeats=Check.repeats + 1,
                   first_started_at=peewee.fn.COALESCE(Check.first_started_at, Check.started_at),

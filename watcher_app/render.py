@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -143,11 +144,16 @@ def render_page(url: str, *, timeout_s: float = 30.0, user_agent: str | None = N
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_PACKAGE_PARENT), env.get("PYTHONPATH", "")) if p)
     posix = os.name == "posix"
+    # spelled with sys.platform so mypy knows the flag exists only on Windows
+    if sys.platform == "win32":
+        creationflags = subprocess.CREATE_NEW_PROCESS_GROUP
+    else:
+        creationflags = 0
     with _SLOTS:
         proc = subprocess.Popen(  # noqa: S603 - fixed program, URL passed after "--"
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, start_new_session=posix,
-            creationflags=0 if posix else subprocess.CREATE_NEW_PROCESS_GROUP)
+            creationflags=creationflags)
         try:
             out, err = proc.communicate(timeout=timeout_s + EXIT_GRACE_S)
         except subprocess.TimeoutExpired:

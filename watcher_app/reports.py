@@ -53,11 +53,13 @@ def previous_version(version: Version) -> Version | None:
     change = Change.get_or_none(Change.to_version == version)
     if change is not None:
         return change.from_version
-    return (Version.select().where((Version.document == version.document_id)
-                                   & ((Version.first_seen < version.first_seen)
-                                      | ((Version.first_seen == version.first_seen)
-                                         & (Version.id < version.id))))
-            .order_by(Version.first_seen.desc(), Version.id.desc()).first())
+    before: Version | None = (
+        Version.select().where((Version.document == version.document_id)
+                               & ((Version.first_seen < version.first_seen)
+                                  | ((Version.first_seen == version.first_seen)
+                                     & (Version.id < version.id))))
+        .order_by(Version.first_seen.desc(), Version.id.desc()).first())
+    return before
 
 
 def version_history(platform_id: str, doc_type: str) -> list[dict[str, Any]]:
@@ -136,7 +138,9 @@ def history(platform_id: str, doc_type: str | None = None) -> list[dict[str, Any
     docs = list(Document.select().where(Document.platform == platform_id))
     if doc_type:
         docs = [find_document(platform_id, doc_type)]
-    changes = {c.to_version_id: c for c in Change.select().where(Change.document.in_(docs))}
+    # keyed so that a check without a version (nothing stored) simply finds no change
+    changes: dict[int | None, Change] = {
+        c.to_version_id: c for c in Change.select().where(Change.document.in_(docs))}
     numbers: dict[int, int] = {}
     for doc in docs:
         numbers.update(numbers_of(doc.id))
@@ -221,7 +225,9 @@ def verify(db: peewee.Database) -> tuple[list[str], dict[str, int]]:
             continue
         if hashlib.sha256(raw).hexdigest() != snap.sha256:
             problems.append(f"snapshot {snap.id}: bytes do not match their SHA-256")
-    rows = db.execute_sql("PRAGMA integrity_check").fetchall()
+    # peewee's stubs leave Database.execute_sql unannotated (it returns the DB-API cursor)
+    rows: list[tuple[Any, ...]] = db.execute_sql(  # type: ignore[no-untyped-call]
+        "PRAGMA integrity_check").fetchall()
     if rows != [("ok",)]:
         problems.append(f"database integrity check: {rows[:3]}")
     orphans = (Change.select().join(Version, on=(Change.to_version == Version.id))

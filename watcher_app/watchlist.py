@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import peewee
@@ -49,7 +50,7 @@ class ReplaceNeeded(WatchError):
             "again with --replace to do it.")
 
 
-def _sources_json(spec: PlatformSpec, doc_type: str) -> list[dict]:
+def _sources_json(spec: PlatformSpec, doc_type: str) -> list[dict[str, Any]]:
     return [
         {"url": s.url, "select": list(s.select), "remove": list(s.remove),
          "executeClientScripts": s.execute_client_scripts,
@@ -93,7 +94,9 @@ def _ensure_room(db: peewee.Database, adding: list[str]) -> None:
 def _upsert(spec: PlatformSpec, origin: str) -> Platform:
     """Create or refresh a platform and its documents. Documents the declaration no longer has
     are deactivated, never deleted: their history stays."""
-    platform, _ = Platform.get_or_create(
+    # peewee's stubs leave Model.get_or_create unannotated (it returns (instance, created))
+    platform: Platform
+    platform, _ = Platform.get_or_create(  # type: ignore[no-untyped-call]
         id=spec.id, defaults={"name": spec.name, "origin": origin,
                               "declaration": spec.to_declaration()}
     )
@@ -101,7 +104,7 @@ def _upsert(spec: PlatformSpec, origin: str) -> Platform:
     platform.declaration = spec.to_declaration()
     platform.save()
     for doc_type in spec.documents:
-        doc, created = Document.get_or_create(
+        doc, created = Document.get_or_create(  # type: ignore[no-untyped-call]  # as above
             platform=platform, type=doc_type,
             defaults={"sources": _sources_json(spec, doc_type)},
         )
@@ -170,7 +173,7 @@ def set_watched(db: peewee.Database, ids: list[str]) -> tuple[list[str], list[st
     return added, dropped
 
 
-def _urls(declaration: dict | None) -> dict[str, list[str]]:
+def _urls(declaration: dict[str, Any] | None) -> dict[str, list[str]]:
     """Document type → its URLs, from a declaration as stored (OTA format)."""
     out: dict[str, list[str]] = {}
     terms = (declaration or {}).get("terms") or (declaration or {}).get("documents") or {}
@@ -221,7 +224,7 @@ def replacement_for(spec: PlatformSpec) -> Replacement | None:
             repl.changes.append(f"{label}: {_listed(list(dict.fromkeys(values)))}")
     if existing is not None:
         for doc in Document.select().where(Document.platform == existing):
-            new_urls, doc_id = after.get(doc.type), int(doc.get_id())
+            new_urls, doc_id = after.get(doc.type), int(doc.id)
             for kind_ in credentials.moved(doc_id, new_urls[0]) if new_urls else []:
                 repl.dropped.append((doc_id, kind_))
                 repl.changes.append(f"the stored {kind_} credential of {doc.type} is deleted "
@@ -298,7 +301,7 @@ def import_declaration(db: peewee.Database, path: str | Path, *, replace: bool =
     return import_file(db, path, replace=replace, strict=strict)[0]
 
 
-def add_custom(db: peewee.Database, platform_id: str, declaration: dict) -> Platform:
+def add_custom(db: peewee.Database, platform_id: str, declaration: dict[str, Any]) -> Platform:
     """A platform the user described in the app (same validation as an import)."""
     spec = parse_declaration(declaration, platform_id)
     _vet_addresses(spec)

@@ -22,6 +22,6 @@ def add_document(platform_id: str = "anthropic", doc_type: str = "Usage Policy",
     platform, _ = Platform.get_or_create(
         id=platform_id, defaults={"name": platform_name or platform_id.title(),
                                   "declaration": {"name": platform_id, "terms": {}}})
-    return Document.create(platform=platform, type=doc_type,
-                           sources=[{"url": f"https://{platform_id}.example/{doc_type}"}],
-                           last_check_at=last_check_at, **fields)
+    fields.setdefault("sources", [{"url": f"https://{platform_id}.example/{doc_type}"}])
+    return Document.create(platform=platform, type=doc_type, last_check_at=last_check_at,
+                           **fields)

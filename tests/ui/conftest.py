@@ -15,12 +15,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import watcher_app.ui  # noqa: E402, F401 - applies the binding's refcount guard first
 from tests.loopback import LoopbackServer  # noqa: E402
+from tests.support.setup import add_custom_doc, make_fetcher  # noqa: E402
 from watcher_app.diff import diff_texts  # noqa: E402
 from watcher_app.extract.normalize import text_words, words_sha256  # noqa: E402
 from watcher_app.fetch import Fetcher  # noqa: E402
 from watcher_app.monitor import Monitor  # noqa: E402
 from watcher_app.store.models import Change, Document, Version  # noqa: E402
-from watcher_app.watchlist import add_custom  # noqa: E402
 
 PARAGRAPHS = [
     "We collect the name, email address and payment details you give us when you register.",
@@ -66,7 +66,7 @@ def data_dir(db) -> Path:  # noqa: ANN001 - the db fixture of tests/conftest.py
 
 @pytest.fixture
 def fetcher_factory() -> Callable[[], Fetcher]:
-    return lambda: Fetcher(retries=0, timeout_s=5, connect_timeout_s=2, sleep=lambda s: None)
+    return make_fetcher
 
 
 @pytest.fixture
@@ -86,9 +86,7 @@ def monitor_factory(db, fetcher_factory) -> Iterator[Callable[[], Monitor]]:  # 
 def acme(db, server: LoopbackServer) -> Document:  # noqa: ANN001
     """A custom platform whose privacy policy is served by the loopback server."""
     server.route("/privacy", policy_html(PARAGRAPHS))
-    add_custom(db, "acme", {"name": "Acme Cloud", "terms": {
-        "Privacy Policy": {"fetch": server.url("/privacy"), "select": "main"}}})
-    return Document.get()
+    return add_custom_doc(db, server.url("/privacy"))
 
 
 @pytest.fixture
@@ -121,3 +119,30 @@ def add_versions(doc: Document, texts: list[str], *, analysis: dict | None = Non
                 categories=["data-retention"], analysis=analysis))
         previous = version
     return changes
+
+
+def record_change(acme: Document, server: LoopbackServer, monitor_factory) -> Change:  # noqa: ANN001
+    """Three versions of `acme` recorded by the real monitor: first, noise, a real change."""
+    monitor = monitor_factory()
+    assert monitor.check(acme).status == "first"
+    # punctuation only: a "noise" version, kept and never alerted
+    server.route("/privacy", policy_html([p.replace(",", ";", 1) for p in PARAGRAPHS]))
+    assert monitor.check(Document.get_by_id(acme.id)).status == "unchanged"
+    server.route("/privacy", policy_html(changed_paragraphs()))
+    result = monitor.check(Document.get_by_id(acme.id))
+    assert result.status == "changed"
+    return Change.get_by_id(result.change)
+
+
+def make_window(qtbot, db, data_dir):  # noqa: ANN001, ANN201 - a MainWindow
+    """The main window, shown and active (shortcuts only reach the active window)."""
+    from PySide6.QtTest import QTest
+
+    from watcher_app.ui.main_window import MainWindow
+
+    window = MainWindow(db, data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)  # shortcuts only reach the active window
+    return window

@@ -1,12 +1,12 @@
-"""Settings persisted (save → reload) and refused when invalid, the per-document interval, the
-tray menu (Open, Check now, Pause/Resume), closing to the tray, and the single instance."""
+"""Settings persisted (save → reload) and refused when invalid, the per-document interval, and
+the single instance. (The tray's tests are in test_tray.py.)"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
 from watcher_app.settings import load_settings
-from watcher_app.store.models import Check, Document
+from watcher_app.store.models import Document
 from watcher_app.ui.app import SingleInstance, notify_running, server_name
 from watcher_app.ui.settings_dialog import IntervalDialog, SettingsDialog
 
@@ -75,39 +75,6 @@ def test_per_document_interval(qtbot, acme: Document) -> None:
     dialog.own.setChecked(False)
     dialog.save()
     assert Document.get_by_id(acme.id).check_interval_s is None
-
-
-def test_tray_menu_actions(qtbot, controller, acme: Document) -> None:  # noqa: ANN001
-    controller.start(show=False)
-    tray, window = controller.tray, controller.window
-    assert tray is not None and not window.isVisible()
-    tray.open_action.trigger()
-    assert window.isVisible()
-    with qtbot.waitSignal(controller.hub.idle, timeout=20_000):
-        tray.check_action.trigger()
-    assert Check.select().where(Check.document == acme).count() == 1
-    tray.pause_action.trigger()
-    assert load_settings().paused and window.pause_action.isChecked()
-    assert "paused" in window.paused_label.text()
-    tray.pause_action.trigger()
-    assert not load_settings().paused and not window.pause_action.isChecked()
-    window.pause_action.trigger()  # the window's own action reaches the tray too
-    assert tray.pause_action.isChecked() and load_settings().paused
-    opened: list[int] = []
-    window.diff.change_opened.connect(opened.append)
-    tray.message_change = None
-    tray._message_clicked()  # a click on a balloon without a change just opens the window
-    assert window.isVisible()
-
-
-def test_closing_the_window_keeps_the_app_in_the_tray(qtbot, controller) -> None:  # noqa: ANN001
-    controller.start(show=True)
-    window = controller.window
-    assert not load_settings().tray_hint_shown
-    window.close()
-    assert not window.isVisible()
-    assert load_settings().tray_hint_shown  # told once, remembered
-    assert controller.scheduler._worker is not None  # still watching
 
 
 def test_second_launch_raises_the_first(qtbot, tmp_path) -> None:  # noqa: ANN001

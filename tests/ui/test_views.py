@@ -1,41 +1,18 @@
-"""Feed filters and read state, the timeline's greyed "no alert" entries, the evidence panel
-and its citation, the raw snapshot, the notification log, and the main window's keyboard
-navigation, on versions recorded by the real monitor from the loopback server."""
+"""Feed filters and read state, the evidence panel and its citation, the raw snapshot, the
+notification log, and the main window's keyboard navigation, on versions recorded by the real
+monitor from the loopback server. (The timeline's own tests are in test_timeline.py.)"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtTest import QTest
 
-from tests.loopback import LoopbackServer
-from tests.ui.conftest import PARAGRAPHS, changed_paragraphs, policy_html
+from tests.ui.conftest import changed_paragraphs, make_window, policy_html, record_change
 from watcher_app import APP_NAME
-from watcher_app.store.models import Alert, Change, Check, Document, Version
+from watcher_app.store.models import Alert, Change, Check, Version
 from watcher_app.ui import queries
 from watcher_app.ui.evidence import EvidenceDialog, RawSnapshotDialog, _read_raw
-from watcher_app.ui.main_window import ALERTS, FEED, MainWindow
-
-
-def record_change(acme: Document, server: LoopbackServer, monitor_factory) -> Change:  # noqa: ANN001
-    monitor = monitor_factory()
-    assert monitor.check(acme).status == "first"
-    # punctuation only: a "noise" version, kept and never alerted
-    server.route("/privacy", policy_html([p.replace(",", ";", 1) for p in PARAGRAPHS]))
-    assert monitor.check(Document.get_by_id(acme.id)).status == "unchanged"
-    server.route("/privacy", policy_html(changed_paragraphs()))
-    result = monitor.check(Document.get_by_id(acme.id))
-    assert result.status == "changed"
-    return Change.get_by_id(result.change)
-
-
-def make_window(qtbot, db, data_dir) -> MainWindow:  # noqa: ANN001
-    window = MainWindow(db, data_dir)
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    assert QTest.qWaitForWindowActive(window)  # shortcuts only reach the active window
-    return window
+from watcher_app.ui.main_window import ALERTS, FEED
 
 
 def test_feed_filters_and_read_state(qtbot, db, data_dir, acme, server,  # noqa: ANN001
@@ -72,30 +49,6 @@ def test_feed_filters_and_read_state(qtbot, db, data_dir, acme, server,  # noqa:
     with qtbot.waitSignal(feed.read_changed):
         feed.mark_all_read()
     assert queries.feed_page(queries.FeedFilter(unread_only=True), 0) == []
-
-
-def test_timeline_greys_noise_and_opens_evidence(qtbot, db, data_dir, acme, server,  # noqa: ANN001
-                                                 monitor_factory) -> None:  # noqa: ANN001
-    record_change(acme, server, monitor_factory)
-    window = make_window(qtbot, db, data_dir)
-    window.sidebar.select(f"d:{acme.id}")
-    timeline = window.timeline
-    entries = timeline.versions.rows
-    assert [e.kind for e in entries] == ["change", "noise", "first"]
-    assert [e.number for e in entries] == [3, 2, 1]
-    assert not entries[1].alerted and entries[0].alerted
-    labels = [queries.check_label(c) for c in timeline.checks.rows]
-    assert ("Noise only (no alert)", True) in labels
-    # keyboard: Down walks the timeline, the buttons follow the selection
-    timeline.list.setFocus()
-    qtbot.keyClick(timeline.list, Qt.Key.Key_Down)
-    assert timeline.current_entry() is entries[1]
-    qtbot.keyClick(timeline.list, Qt.Key.Key_Down)
-    assert timeline.current_entry() is entries[2] and not timeline.diff_btn.isEnabled()
-    opened: list[int] = []
-    timeline.evidence_requested.connect(opened.append)
-    timeline.evidence_btn.click()
-    assert opened == [entries[2].version_id]
 
 
 def test_evidence_and_citation(qtbot, db, acme, server, monitor_factory) -> None:  # noqa: ANN001

@@ -96,7 +96,7 @@ def _near(sentence: str, start: int, end: int, spans: Iterable[tuple[int, int]])
 
 
 def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
-             lead: str = "", duties: bool = True) -> list[tuple[re.Match, bool]]:
+             lead: str = "", duties: bool = True) -> list[tuple[re.Match[str], bool]]:
     """Matches in a sentence, each with its negation; `also` may be found anywhere in the
     sentence's paragraph (a table row or list item often names the data in another cell).
     `lead` introduces the list the sentence is an item of ("You may not:"). With `duties`,
@@ -123,7 +123,7 @@ def _matches(sentence: str, block: str, pattern: Pattern, rules: Rules,
 def occurrences(edit: SentenceEdit, pattern: Pattern, rules: Rules,
                 duties: bool = True) -> list[Occurrence]:
     """Where a pattern occurs in one edit, and in which direction (`duties`: see _matches)."""
-    def occ(direction: str, m: re.Match, neg: bool, sentence: str,
+    def occ(direction: str, m: re.Match[str], neg: bool, sentence: str,
             flipped: bool = False) -> Occurrence:
         return Occurrence(direction, neg, sentence[m.start():m.end()], sentence, m.start(),
                           m.end(), flipped)

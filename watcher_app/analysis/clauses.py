@@ -159,7 +159,7 @@ def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
     out: list[Finding] = []
     for act_id in dict.fromkeys([*old_acts, *new_acts]):
         o, n = old_acts.get(act_id), new_acts.get(act_id)
-        act = (o or n).act  # type: ignore[union-attr]
+        act = (o or new_acts[act_id]).act  # act_id is a key of one side at least
         if act.kind in ("venue", "licence"):
             continue  # read as figures of their own below
         if not act.more_is_worse and any(

@@ -101,7 +101,8 @@ def load_rules(folder: Path | None = None) -> Rules:
     folder = folder or rules_dir()
 
     def read(name: str) -> dict[str, Any]:
-        return json.loads((folder / name).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads((folder / name).read_text(encoding="utf-8"))
+        return data
 
     cats = read("categories.json")["categories"]
     unknown = set(cats) - set(CATEGORIES)

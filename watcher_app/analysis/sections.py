@@ -170,7 +170,9 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, ta, tb, autojunk=False).ratio()
 
 
-def word_changes(old: str, new: str) -> tuple[tuple, tuple, tuple, tuple]:
+def word_changes(old: str, new: str) -> tuple[tuple[tuple[int, int], ...],
+                                              tuple[tuple[int, int], ...],
+                                              tuple[str, ...], tuple[str, ...]]:
     """(old_spans, new_spans, deleted words, inserted words) of a reworded sentence; a pure
     insertion or deletion leaves an empty span where it happened on the other side."""
     om = list(TOKEN.finditer(old))

@@ -228,13 +228,13 @@ def markdown_html(text: str, *, markup: int, link: Any, banner: str | None = Non
                 level += 1
             out.append(f'<h{level} id="{_slug(heading.group(2))}">'
                        f"{_inline(heading.group(2), link)}</h{level}>")
-        elif bullet or numbered:
+        elif listed := bullet or numbered:
             kind = "ul" if bullet else "ol"
             if open_list != kind:
                 close()
                 out.append(f"<{kind}>")
                 open_list = kind
-            item = _inline((bullet or numbered).group(1), link)  # type: ignore[union-attr]
+            item = _inline(listed.group(1), link)
             if markup:
                 item = item.replace("<strong>", '<span class="fw-bold">').replace(
                     "</strong>", "</span>")

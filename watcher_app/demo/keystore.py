@@ -23,6 +23,7 @@ class DemoKeyring(keyring.backend.KeyringBackend):
     priority = -10  # never chosen by keyring on its own
 
     def __init__(self) -> None:
+        # keyring leaves KeyringBackend.__init__ unannotated (the package is typed otherwise)
         super().__init__()  # type: ignore[no-untyped-call]
         self.values: dict[tuple[str, str], str] = {}
 

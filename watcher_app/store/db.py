@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import peewee
 
@@ -325,5 +326,7 @@ def diagnose(path: Path, exc: BaseException) -> DatabaseCorrupt | None:
 
 
 def integrity_ok(db: peewee.SqliteDatabase) -> bool:
-    rows = db.execute_sql("PRAGMA integrity_check").fetchall()
+    # peewee's stubs leave Database.execute_sql unannotated (it returns the DB-API cursor)
+    rows: list[tuple[Any, ...]] = db.execute_sql(  # type: ignore[no-untyped-call]
+        "PRAGMA integrity_check").fetchall()
     return rows == [("ok",)]

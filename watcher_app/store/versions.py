@@ -7,6 +7,9 @@ was first seen (an imported history slots in before the app's own captures), tie
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 import peewee
 
 from watcher_app.store.models import Version
@@ -25,13 +28,16 @@ def version_number(version: Version) -> int:
 
 def numbers_of(document_id: int) -> dict[int, int]:
     """Every version id of a document mapped to its number, in one query."""
-    rows = (Version.select(Version.id).where(Version.document == document_id)
-            .order_by(Version.first_seen, Version.id).tuples())
+    # .tuples() yields plain rows, but peewee's stubs keep the query typed as yielding models
+    rows = cast("Iterable[tuple[int]]",
+                Version.select(Version.id).where(Version.document == document_id)
+                .order_by(Version.first_seen, Version.id).tuples())
     return {vid: n for n, (vid,) in enumerate(rows, start=1)}
 
 
 def version_by_number(document_id: int, number: int) -> Version | None:
     if number < 1:
         return None
-    return (Version.select().where(Version.document == document_id)
-            .order_by(Version.first_seen, Version.id).offset(number - 1).first())
+    found: Version | None = (Version.select().where(Version.document == document_id)
+                             .order_by(Version.first_seen, Version.id).offset(number - 1).first())
+    return found

@@ -28,6 +28,9 @@ class CatalogRow:
     origin_label: str  # "Bundled", "OTA genai-eu"
     documents: list[tuple[str, list[str]]]  # (type, urls)
     backing: str = ""  # OTA services behind a bundled platform, for its tooltip
+    # per document type: the declaration's OTA filters the app does not run, and what that
+    # costs ("1 filter not run: …"), so the user knows before watching
+    gaps: dict[str, tuple[str, str]] = field(default_factory=dict)
     haystack: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,7 +66,9 @@ def build_model(rows: list[CatalogRow], checked: set[str]) -> QStandardItemModel
         for doc_type, urls in row.documents:
             child = _item(doc_type)
             child.setData(row.haystack, HAYSTACK_ROLE)  # shown whenever its platform is
-            name.appendRow([child, _item(""), _item(urls[0] if urls else "", "\n".join(urls))])
+            note, why = row.gaps.get(doc_type, ("", ""))
+            name.appendRow([child, _item(note, why),
+                             _item(urls[0] if urls else "", "\n".join(urls))])
         root.appendRow([name, _item(row.origin_label, row.backing or row.origin_label),
                         _item(row.detail, "\n".join(t for t, _ in row.documents))])
     return model

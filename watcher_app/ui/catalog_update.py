@@ -8,7 +8,7 @@ bookkeeping and the result message touch the GUI thread. One update at a time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
 from watcher_app.ota.entries import catalog_entries
 from watcher_app.ota.sync import UpdateResult, note_update, update_catalog, update_due
+from watcher_app.ota.upgrade import Switched, upgrade_declarations
 from watcher_app.settings import load_settings
 from watcher_app.ui import commands, theme
 from watcher_app.ui.runtime import run_task
@@ -35,6 +36,7 @@ class CatalogUpdater(QObject):
         self.busy = False
         self._manual = False
         self.last_message = ""
+        self.switched: list[Switched] = []  # filled by the update's thread, read when it ends
         self.update_action = QAction(theme.icon("refresh"), "Update &catalogue", window)
         self.update_action.setToolTip("Download Open Terms Archive's declarations now")
         self.update_action.triggered.connect(lambda: self.update_now(manual=True))
@@ -59,8 +61,17 @@ class CatalogUpdater(QObject):
         chosen = list(sources) if sources is not None else list(load_settings().ota_sources)
         folder = self.data_dir
         self._say("Updating the catalogue from Open Terms Archive\u2026")
-        run_task(lambda report: update_catalog(folder, chosen, progress=report),
-                 self._done, self._failed, self._say)
+        db = getattr(self.window, "db", None)
+        self.switched = []
+
+        def work(report: Callable[[str], None]) -> list[UpdateResult]:
+            results = update_catalog(folder, chosen, progress=report)
+            if db is not None and any(r.status == "updated" for r in results):
+                # watched documents whose OTA declaration was replaced follow it (no alert)
+                self.switched = upgrade_declarations(db, folder)
+            return results
+
+        run_task(work, self._done, self._failed, self._say)
         return True
 
     def set_weekly(self, on: bool) -> None:
@@ -93,6 +104,8 @@ class CatalogUpdater(QObject):
         note_update(settings, results, dt.datetime.now(dt.UTC))
         commands.save_settings(settings)
         self.last_message = summary(results)
+        if self.switched:
+            self.last_message += "\n" + "\n".join(item.line() for item in self.switched)
         self._say(self.last_message.splitlines()[0])
         if self._manual:
             failed = any(not r.ok for r in results)

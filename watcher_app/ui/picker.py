@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watcher_app.catalog import CatalogError, parse_declaration
+from watcher_app.catalog import CatalogError, PlatformSpec, parse_declaration
 from watcher_app.config import MAX_WATCHED_PLATFORMS
+from watcher_app.extract.ota_filters import document_filter_gaps
 from watcher_app.fetch import Fetcher
 from watcher_app.ota.entries import catalog_entries
 from watcher_app.settings import load_settings
@@ -62,7 +63,7 @@ def catalogue_rows(db: peewee.Database, include_catalog: bool = True) -> list[Ca
         e.id, e.name, e.origin, e.origin_label,
         [(d.type, [s.url for s in d.sources]) for d in e.spec.documents.values()],
         "Also declared by Open Terms Archive: " + ", ".join(f"{s} ({c})" for c, s in e.ota)
-        if e.origin == "bundled" and e.ota else "") for e in entries}
+        if e.origin == "bundled" and e.ota else "", filter_notes(e.spec)) for e in entries}
     for plat in queries.stored_platforms(except_origin="bundled"):
         if plat.id in rows and plat.origin.startswith("ota:"):
             continue  # the synced entry is the same service, fresher
@@ -74,8 +75,21 @@ def catalogue_rows(db: peewee.Database, include_catalog: bool = True) -> list[Ca
             plat.origin.capitalize()
         rows[plat.id] = CatalogRow(plat.id, spec.name, plat.origin, label,
                                    [(d.type, [s.url for s in d.sources])
-                                    for d in spec.documents.values()])
+                                    for d in spec.documents.values()],
+                                   gaps=filter_notes(spec))
     return sorted(rows.values(), key=lambda r: (r.name.lower(), r.id))
+
+
+def filter_notes(spec: PlatformSpec) -> dict[str, tuple[str, str]]:
+    """Per document: the OTA filters the app does not run, as (mark, tooltip)."""
+    out = {}
+    for doc_type, doc in spec.documents.items():
+        gaps = document_filter_gaps(doc)
+        if gaps:
+            # short enough for the Origin column; the names and costs are in its tooltip
+            mark = f"{len(gaps)} filter{'s' if len(gaps) != 1 else ''} not run"
+            out[doc_type] = (mark, "\n".join(f"{g.name}: {g.detail}" for g in gaps))
+    return out
 
 
 class PickerDialog(QDialog):

@@ -39,18 +39,19 @@ if TYPE_CHECKING:
     from watcher_app.fetch import Fetcher
 
 PAGE = 100
-HEALTH_RANK = {"failing": 3, "blocked": 2, "ok": 1, "pending": 0}
+HEALTH_RANK = {"failing": 4, "blocked": 3, "degraded": 2, "ok": 1, "pending": 0}
 
 
 def health_of(last_outcome: str | None, failures: int = 0) -> str:
-    """ok / blocked / failing / pending, from the document's last check."""
+    """ok / degraded / blocked / failing / pending, from the document's last check
+    (degraded: read with a fallback selector, see drift.py)."""
     if last_outcome is None:
         return "pending"
     if last_outcome == Outcome.BLOCKED:
         return "blocked"
     if last_outcome == Outcome.ERROR or failures > 0:
         return "failing"
-    return "ok"
+    return "degraded" if last_outcome == Outcome.DEGRADED else "ok"
 
 
 @dataclass
@@ -360,7 +361,7 @@ CHECK_LABELS: dict[str, tuple[str, bool]] = {
     Outcome.FLAP: ("Flap — back to an earlier text (no alert)", True),
     Outcome.UNCONFIRMED: ("Unconfirmed change (no alert)", True),
     Outcome.CHANGED: ("Changed", False),
-    Outcome.DEGRADED: ("Verified with a fallback selector", False),
+    Outcome.DEGRADED: ("Read with a fallback selector", False),
     Outcome.BLOCKED: ("Blocked", False),
     Outcome.ERROR: ("Error", False),
     Outcome.UPGRADE: ("Technical upgrade (no alert)", True),

@@ -45,6 +45,9 @@ def doc_line(doc: DocStatus) -> str:
         return f"Failing ({doc.failures}\u00d7): {doc.last_reason or 'error'}"
     if doc.health == "pending":
         return "Not checked yet"
+    if doc.health == "degraded":  # the declared selector stopped matching (drift.py)
+        return (f"Read with a fallback selector \u00b7 verified "
+                f"{theme.ago(doc.last_verified or doc.last_check_at)}")
     return f"Verified {theme.ago(doc.last_verified or doc.last_check_at)}"
 
 
@@ -228,7 +231,9 @@ class Sidebar(QTreeWidget):
             return theme.icon("bell")
         status = self.platforms.get(key[2:]) if key.startswith("p:") else \
             self.docs.get(int(key[2:]))
-        return theme.icon(f"health-{status.health if status else 'pending'}")
+        health = status.health if status else "pending"
+        # degraded: the text is verified (ok's icon); its line and tooltip say how it was read
+        return theme.icon(f"health-{'ok' if health == 'degraded' else health}")
 
     def set_checking(self, doc_id: int, on: bool) -> None:
         (self.checking.add if on else self.checking.discard)(doc_id)

@@ -31,7 +31,8 @@ CATEGORY_LABELS = {
     "changes-to-terms": "Changes to the terms", "minors": "Minors",
     "law-enforcement": "Law enforcement", "security": "Security", "editorial": "Editorial",
 }
-HEALTH_LABELS = {"ok": "OK", "blocked": "Blocked", "failing": "Failing", "pending": "Not checked"}
+HEALTH_LABELS = {"ok": "OK", "degraded": "Read with a fallback selector", "blocked": "Blocked",
+                 "failing": "Failing", "pending": "Not checked"}
 
 # Hues blended into the Base role for diff backgrounds (GitHub-like green / red / blue).
 INSERT_HUE, DELETE_HUE, MOVE_HUE = QColor("#2ea043"), QColor("#f85149"), QColor("#388bfd")

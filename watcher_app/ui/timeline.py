@@ -310,7 +310,7 @@ class TimelineView(QWidget):
         url = doc.url
         health = doc.health
         state = theme.HEALTH_LABELS[health]
-        if health in ("blocked", "failing") and doc.last_reason:
+        if health in ("blocked", "failing", "degraded") and doc.last_reason:
             state += f": {doc.last_reason}"
         every = theme.duration(doc.interval_s)
         own = " (own interval)" if doc.own_interval_s else ""

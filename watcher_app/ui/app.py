@@ -111,9 +111,9 @@ class SignalHub(QObject):
 
 
 def native_notifiers() -> list[Notifier]:
-    if sys.platform.startswith("linux"):
-        return [DBusNotifier()]
-    return [PlyerNotifier()]
+    # (a value, not an `if sys.platform…`: mypy would call the other branch unreachable)
+    linux = sys.platform.startswith("linux")
+    return [DBusNotifier()] if linux else [PlyerNotifier()]
 
 
 def default_monitor_factory(db: peewee.Database, data_dir: Path

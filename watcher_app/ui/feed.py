@@ -95,10 +95,10 @@ class FeedView(QWidget):
         self.unread_only = QCheckBox("&Unread only")
         self.mark_all = QPushButton(theme.icon("read"), "Mark all &read")
         self.mark_all.setAccessibleName("Mark all shown changes as read")
-        label = QLabel("&Show:")
-        label.setBuddy(self.severity)
+        show = QLabel("&Show:")
+        show.setBuddy(self.severity)
         bar = QHBoxLayout()
-        for w in (label, self.severity, self.platform, self.doc_type, self.unread_only):
+        for w in (show, self.severity, self.platform, self.doc_type, self.unread_only):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.mark_all)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import peewee
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl, Signal
@@ -162,7 +163,8 @@ class MainWindow(QMainWindow):
                                  "Ctrl+1", "activity")
         self.log_action = a("&Notification log", lambda: self.sidebar.select("nav:alerts"),
                             "Ctrl+2", "bell")
-        self.back_action = a("&Back", self.back, QKeySequence.StandardKey.Back, "back")
+        self.back_action = a("&Back", self.back, QKeySequence(QKeySequence.StandardKey.Back),
+                             "back")
         folder = a("Open &data folder", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(self.data_dir))), None, "folder")
         close = a("&Close window", self.close, "Ctrl+W")
@@ -295,7 +297,7 @@ class MainWindow(QMainWindow):
         run_task(lambda _p: (queries.sidebar_status(), prefetch()), self._apply_refresh,
                  self._refresh_failed)
 
-    def _apply_refresh(self, data: tuple) -> None:
+    def _apply_refresh(self, data: tuple[Any, ...]) -> None:
         statuses, feed_data = data
         self.sidebar.refresh(statuses)
         self.feed.refresh_choices(feed_data)

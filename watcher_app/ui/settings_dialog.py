@@ -302,16 +302,20 @@ class SettingsDialog(QDialog):
         self.cred_value.clear()  # the value never stays in the widget longer than needed
         self.cred_note.setText("Storing…")
         # The password store may prompt or wait on D-Bus: never on the GUI thread.
-        run_task(lambda _r: (credentials.store(doc_id, kind, value),
-                             "Stored in the password store; it is sent only to "
-                             f"{credentials.bound_origin(doc_id)}.")[1],
-                 self._cred_done, self._cred_done)
+        def store(_r: object) -> str:
+            credentials.store(doc_id, kind, value)
+            return ("Stored in the password store; it is sent only to "
+                    f"{credentials.bound_origin(doc_id)}.")
+
+        run_task(store, self._cred_done, self._cred_done)
 
     def delete_credential(self) -> None:
         doc_id, kind = self._cred_target()
-        run_task(lambda _r: (credentials.delete(doc_id, kind),
-                             "Removed from the password store.")[1],
-                 self._cred_done, self._cred_done)
+        def delete(_r: object) -> str:
+            credentials.delete(doc_id, kind)
+            return "Removed from the password store."
+
+        run_task(delete, self._cred_done, self._cred_done)
 
     def _cred_done(self, message: str) -> None:
         self.cred_note.setText(message)

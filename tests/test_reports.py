@@ -13,6 +13,7 @@ import zlib
 import pytest
 
 from tests.loopback import LoopbackServer
+from watcher_app import clock
 from watcher_app.monitor import Monitor
 from watcher_app.outcomes import Origin, VersionKind
 from watcher_app.reports import (
@@ -24,7 +25,7 @@ from watcher_app.reports import (
     verify,
     version_history,
 )
-from watcher_app.store import content, models
+from watcher_app.store import content
 from watcher_app.store.models import Change, Chunk, Document, Snapshot, Version
 from watcher_app.watchlist import add_custom
 
@@ -56,7 +57,7 @@ def recorded(db, server: LoopbackServer, quick_fetcher, monkeypatch):  # noqa: A
     numbers differ: Privacy v1, Terms v1, Privacy v2 (a change), Terms noise, Privacy blocked,
     Privacy v3 (a change), one day apart from 2026-03-01."""
     now = [START - dt.timedelta(days=1)]  # each check moves it a day on, the first to START
-    monkeypatch.setattr(models, "clock_override", lambda: now[0])
+    monkeypatch.setattr(clock, "clock_override", lambda: now[0])
     server.route("/privacy", policy(CLAUSES, "Privacy Policy"))
     server.route("/terms", policy(CLAUSES, "Terms of Service"))
     add_custom(db, "acme", {"name": "Acme Cloud", "terms": {

@@ -337,12 +337,22 @@ def _relative_date(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
         RELATIVE_CUES & (set(old) | set(new)))
 
 
+REDATED = "re-dated"
+
+
+class _Noise(str):
+    """A hunk's noise reason (for people), with the kinds of noise its lines showed: what the
+    decision reads (never the sentence, which may quote a page's heading)."""
+
+    kinds: frozenset[str] = frozenset()
+
+
 def _line_pair_noise(a_text: str, b_text: str, a: tuple[str, ...], b: tuple[str, ...]
                      ) -> str | None:
     if a == b:
         return "same"
     if noise.redated(a_text, b_text):
-        return "re-dated"
+        return REDATED
     if noise.translations(a_text, b_text):
         return "list of translations changed"
     if _localised(a, b) or _relative_date(a, b) or _moving_number(a, b):
@@ -360,7 +370,10 @@ def _reworded(o_t: list[str], o_k: list[tuple[str, ...]], n_t: list[str],
     if len(o_k) == len(n_k):
         pairs = [_line_pair_noise(*x) for x in zip(o_t, n_t, o_k, n_k, strict=True)]
         if all(pairs):
-            return ", ".join(sorted({p for p in pairs if p and p != "same"}))
+            kinds = {p for p in pairs if p and p != "same"}
+            explained = _Noise(", ".join(sorted(kinds)))
+            explained.kinds = frozenset(kinds)
+            return explained
     reasons = []
     for tag, i1, i2, j1, j2 in _segments(old_words, new_words, deadline):
         if tag == "equal":
@@ -463,7 +476,7 @@ def _verdict(old: _Doc, new: _Doc, deadline: float) -> tuple[Verdict, list[str]]
             where = (new.lines[j1:j2] or old.lines[i1:i2])[0][:80]
             return Verdict("change", f"wording changed near \u201c{where}\u201d",
                            tuple(reasons)), []
-        if "re-dated" in reason:
+        if isinstance(reason, _Noise) and REDATED in reason.kinds:
             redated += [t for t in old.lines[i1:i2] if noise.date_line(t)]
         reasons.append(reason)
     return Verdict("noise", "only noise: " + "; ".join(sorted(set(reasons))),

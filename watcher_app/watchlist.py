@@ -157,6 +157,25 @@ def unwatch(db: peewee.Database, ids: list[str]) -> list[str]:
     return ids
 
 
+def set_watched(db: peewee.Database, ids: list[str]) -> tuple[list[str], list[str]]:
+    """Make exactly `ids` the watched platforms, in one transaction: (added, dropped). A
+    refused request (too many, an unknown id) raises WatchError and changes nothing: the
+    platforms watched before stay watched."""
+    wanted = list(dict.fromkeys(ids))
+    if len(wanted) > MAX_WATCHED_PLATFORMS:
+        raise WatchError(f"You can watch at most {MAX_WATCHED_PLATFORMS} platforms, not "
+                         f"{len(wanted)}. Leave some out (their history is kept).")
+    with db.atomic():
+        watched = {p.id for p in watched_platforms()}
+        dropped = sorted(watched - set(wanted))
+        added = [pid for pid in wanted if pid not in watched]
+        if dropped:
+            Platform.update(watched=False).where(Platform.id.in_(dropped)).execute()
+        if added:
+            watch(db, added)  # a refusal raises here: the unwatching above is rolled back
+    return added, dropped
+
+
 def _urls(declaration: dict[str, Any] | None) -> dict[str, list[str]]:
     """Document type → its URLs, from a declaration as stored (OTA format)."""
     out: dict[str, list[str]] = {}

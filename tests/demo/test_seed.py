@@ -11,7 +11,7 @@ from pathlib import Path
 import keyring
 import peewee
 
-from watcher_app import autostart
+from watcher_app import autostart, clock
 from watcher_app.demo import offline
 from watcher_app.demo.keystore import DemoKeyring
 from watcher_app.demo.seed import ORIGIN
@@ -22,7 +22,6 @@ from watcher_app.monitor import Monitor
 from watcher_app.outcomes import Outcome
 from watcher_app.render import RENDER_ENV
 from watcher_app.settings import load_settings
-from watcher_app.store import models
 from watcher_app.store.models import (
     Alert,
     Change,
@@ -89,7 +88,7 @@ def test_session_records_the_history_and_cleans_up(monkeypatch) -> None:  # noqa
         assert dt.timedelta(minutes=5) < before - last < dt.timedelta(minutes=20)
         assert Snapshot.select(peewee.fn.MIN(Snapshot.fetched_at)).scalar() < \
             before - dt.timedelta(days=110)
-        assert models.clock_override is None
+        assert clock.clock_override is None
         changes = list(Change.select())
         assert all(c.read and c.notified and c.severity and c.summary for c in changes)
         assert all(c.detected_at < before - dt.timedelta(days=10) for c in changes)

@@ -67,7 +67,7 @@ def test_change_flows_to_every_view(qtbot, controller, acme: Document,
                          pos=rect.center())
     assert window.stack.currentIndex() == DIFF
     assert len(window.diff.model.stops) >= 1
-    assert Change.get_by_id(change.id).read
+    qtbot.waitUntil(lambda: Change.get_by_id(change.id).read)  # marked off the GUI thread
     window.diff.back_btn.click()
     assert window.stack.currentIndex() == TIMELINE
 

@@ -142,7 +142,7 @@ def test_demo_pick_poll_alert_diff(qtbot) -> None:  # noqa: ANN001
         assert any("We do not use your Content to train" in r.old_text for r in rows)
         assert any("We use your Content to train" in r.new_text for r in rows)
         assert len(window.diff.model.stops) >= 2  # the date line and the training clause
-        assert Change.get_by_id(flip.id).read
+        qtbot.waitUntil(lambda: Change.get_by_id(flip.id).read)  # marked off the GUI thread
         assert window.diff.analysis.isVisibleTo(window)
         # every check stayed on this machine
         assert all(s["url"].startswith(session.site.base_url)

@@ -35,16 +35,19 @@ def test_feed_filters_and_read_state(qtbot, db, data_dir, acme, server,  # noqa:
     assert len(feed.model.rows) == 1
     feed.table.selectRow(0)
     assert "Acme Cloud" in feed.preview.toPlainText()
-    feed.read_action.trigger()  # Ctrl+M
+    with qtbot.waitSignal(feed.read_changed):  # the write runs in the thread pool
+        feed.read_action.trigger()  # Ctrl+M
     assert Change.get_by_id(change.id).read
     assert feed.model.rows == []
     feed.unread_only.setChecked(False)
     feed.table.selectRow(0)
-    feed.unread_action.trigger()  # Ctrl+U
+    with qtbot.waitSignal(feed.read_changed):
+        feed.unread_action.trigger()  # Ctrl+U
     assert not Change.get_by_id(change.id).read
     font = feed.model.data(feed.model.index(0, 0), Qt.ItemDataRole.FontRole)
     assert font is not None and font.bold()
-    feed.mark_all_read()
+    with qtbot.waitSignal(feed.read_changed):
+        feed.mark_all_read()
     assert queries.feed_page(queries.FeedFilter(unread_only=True), 0) == []
 
 

@@ -40,7 +40,7 @@ def comparison(archived: Version, lines: list[str]) -> tuple[str, str, int]:
         return Code.ARCHIVE_MATCH, f"matches Open Terms Archive's record of {when}", 0
     if verdict.kind == "noise":
         return (Code.ARCHIVE_MATCH, f"matches Open Terms Archive's record of {when} apart from "
-                f"noise ({verdict.reason.removeprefix('only noise: ')})", 0)
+                f"noise ({'; '.join(sorted(set(verdict.noise)))})", 0)
     count = paragraphs_differing(archived.text, "\n".join(lines))
     plural = "paragraph" if count == 1 else "paragraphs"
     return (Code.ARCHIVE_DIFFERS, f"differs from Open Terms Archive's record of {when} in "

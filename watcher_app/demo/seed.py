@@ -2,7 +2,7 @@
 
 Nothing is written into the database by hand: the demo site serves each document as it stood
 on a past day, and the real Monitor checks it (fetch, extract, validate, compare, confirm,
-analyse, record) while the clock reads that day (`store.models.clock_override`). The versions,
+analyse, record) while the clock reads that day (`watcher_app.clock.clock_override`). The versions,
 noise versions, changes with their analysis, blocked checks and past alerts are therefore
 exactly what the app would have recorded had it been watching for four months. Past changes
 are marked read, as after a user looked at them; the platforms end up unwatched, so the user
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 import peewee
 
+from watcher_app import clock as app_clock
 from watcher_app.check_result import CheckResult
 from watcher_app.demo.content import PlatformSpec, load_platforms
 from watcher_app.demo.site import DemoSite, Pace, history_state
 from watcher_app.fetch import Fetcher
 from watcher_app.monitor import Monitor
 from watcher_app.notify import AlertCenter, BannerNotifier
-from watcher_app.store import models
 from watcher_app.store.models import Change, Document, Platform
 from watcher_app.watchlist import add_custom
 
@@ -50,9 +50,9 @@ class SeedReport:
 def past_clock() -> Iterator[list[dt.datetime]]:
     """`utcnow()` reads the time put in the yielded box, running on from there as real time
     passes (checks take their real duration)."""
-    box = [models.utcnow()]
+    box = [app_clock.utcnow()]
     mark = [time.monotonic()]
-    previous = models.clock_override
+    previous = app_clock.clock_override
     last = [box[0]]
 
     def now() -> dt.datetime:
@@ -60,11 +60,11 @@ def past_clock() -> Iterator[list[dt.datetime]]:
             last[0], mark[0] = box[0], time.monotonic()
         return box[0] + dt.timedelta(seconds=time.monotonic() - mark[0])
 
-    models.clock_override = now
+    app_clock.clock_override = now
     try:
         yield box
     finally:
-        models.clock_override = previous
+        app_clock.clock_override = previous
 
 
 def seed_history(db: peewee.Database, site: DemoSite, pace: Pace | None = None, *,
@@ -75,7 +75,7 @@ def seed_history(db: peewee.Database, site: DemoSite, pace: Pace | None = None, 
     repaint its splash). Returns what was recorded."""
     pace = pace or Pace()
     started = time.monotonic()
-    now = now or models.utcnow()
+    now = now or app_clock.utcnow()
     start_day = site.today
     report = SeedReport()
     platforms = load_platforms()

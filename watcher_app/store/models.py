@@ -10,30 +10,17 @@ read and write them like plain columns.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from watcher_app.clock import utcnow as utcnow  # re-exported: the core reads it from here
 from watcher_app.store import content
 
 # Bound at runtime by store.db.open_database (one database per process; the GUI and the CLI
 # both open it through there).
 database_proxy = peewee.DatabaseProxy()
-
-
-# When set, what `utcnow` returns: the demo records its made-up history through the real
-# check path at past dates (watcher_app/demo/seed.py); nothing else sets it.
-clock_override: Callable[[], dt.datetime] | None = None
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC timestamps everywhere in the database (SQLite has no time zones)."""
-    if clock_override is not None:
-        return clock_override()
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class JSONField(peewee.TextField):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QTextBrowser
 
 from watcher_app import corrections
 from watcher_app.analysis import Finding
-from watcher_app.ui import links, theme
+from watcher_app.ui import commands, links, theme
 from watcher_app.ui.correction_dialog import confirm_reset, open_correction
 from watcher_app.ui.links import esc as _esc
 from watcher_app.ui.queries import ChangeInfo, change_info
@@ -190,8 +190,8 @@ class AnalysisPanel(QTextBrowser):
             facts.append(f"{theme.plural(stats['lines_changed'], 'paragraph')} reworded")
         if stats.get("lines_moved"):
             facts.append(f"{stats['lines_moved']:,} moved")
-        if (data or {}).get("reworded"):
-            facts.append(f"{theme.plural(data['reworded'], 'sentence')} reworded")
+        if (reworded := (data or {}).get("reworded")):
+            facts.append(f"{theme.plural(reworded, 'sentence')} reworded")
         if stats.get("degraded"):
             facts.append("coarse diff (very large change)")
         return f"<h4>Size</h4><p>{_esc(', '.join(facts))}</p>"
@@ -215,7 +215,7 @@ class AnalysisPanel(QTextBrowser):
             open_correction(self.info.id, self, self._corrected)
         elif confirm_reset(self.info, self):
             change_id = self.info.id
-            run_task(lambda _r: (corrections.reset_correction(change_id), change_id)[1],
+            run_task(lambda _r: commands.reset_correction(change_id),
                      self._corrected, self._correction_failed)
 
     def _corrected(self, change_id: int) -> None:

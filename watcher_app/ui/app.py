@@ -16,7 +16,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import peewee
 from PySide6.QtCore import QObject, Qt, Signal
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 from watcher_app import APP_ID, APP_NAME, __version__
 from watcher_app.check_result import CheckResult
+from watcher_app.clock import utcnow
 from watcher_app.config import data_dir as resolve_data_dir
 from watcher_app.isolated import CheckWorker
 from watcher_app.monitor import Monitor
@@ -37,9 +38,8 @@ from watcher_app.notify import (
     TrayNotifier,
 )
 from watcher_app.scheduler import CheckScheduler
-from watcher_app.settings import Settings, load_settings, save_settings
-from watcher_app.store.models import Platform, utcnow
-from watcher_app.ui import theme
+from watcher_app.settings import Settings, load_settings
+from watcher_app.ui import commands, queries, theme
 from watcher_app.ui.main_window import MainWindow
 from watcher_app.ui.tray import TrayController
 
@@ -111,9 +111,9 @@ class SignalHub(QObject):
 
 
 def native_notifiers() -> list[Notifier]:
-    if sys.platform.startswith("linux"):
-        return [DBusNotifier()]
-    return [PlyerNotifier()]
+    # (a value, not an `if sys.platform…`: mypy would call the other branch unreachable)
+    linux = sys.platform.startswith("linux")
+    return [DBusNotifier()] if linux else [PlyerNotifier()]
 
 
 def default_monitor_factory(db: peewee.Database, data_dir: Path
@@ -196,7 +196,7 @@ class AppController(QObject):
         # again and again while checks allocate (pauses of ~100 ms seen in bench_gui_stall).
         gc.collect()
         gc.freeze()
-        first_run = not Platform.select().where(Platform.watched == True).exists()  # noqa: E712
+        first_run = not queries.any_watched()
         if show is None:
             # "Start minimized" is for the launch at login; a user who opens the app by hand
             # always gets the window.
@@ -267,7 +267,7 @@ class AppController(QObject):
         self.tray.show_message(APP_NAME, f"{APP_NAME} keeps watching in the background. Use the "
                                "tray icon to open it, check now or quit.")
         settings.tray_hint_shown = True
-        save_settings(settings)
+        commands.save_settings(settings)
 
 
 # --- one instance per data folder ----------------------------------------------------------
@@ -345,7 +345,8 @@ class SingleInstance(QObject):
 def run_app(data_dir: str | None, minimized: bool = False, demo: Pace | None = None) -> int:
     """Start the desktop app (or raise the running one) on the given data folder; with
     `demo`, on the demo's fictional platforms and a throw-away folder instead."""
-    app = QApplication.instance() or QApplication(sys.argv)
+    # (instance() is typed as the core application: this process only ever makes a GUI one)
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv))
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_ID)

@@ -10,8 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from watcher_app.store.models import Document, database_proxy
-from watcher_app.ui import theme
+from watcher_app.ui import commands, theme
 from watcher_app.ui.runtime import run_task
 
 
@@ -45,8 +44,7 @@ class BackfillPanel(QWidget):
         for the platform's collection). One backfill at a time."""
         if self._cancel is not None:
             return
-        doc = Document.get_by_id(document_id)
-        platform_id, doc_type, cancel = doc.platform_id, doc.type, threading.Event()
+        cancel = threading.Event()
         self._cancel = cancel
         self.bar.setRange(0, 0)
         self.bar.show()
@@ -55,11 +53,9 @@ class BackfillPanel(QWidget):
         self.show()
 
         def work(report: Any) -> list[Any]:
-            from watcher_app.backfill.run import backfill
-
-            return backfill(database_proxy.obj, platform_id, document=doc_type,
-                            dataset=dataset, cancelled=cancel.is_set,
-                            progress=lambda p: report(f"{p.done}\t{p.total}\t{p.text()}"))
+            return commands.backfill_document(
+                document_id, dataset, cancel,
+                lambda p: report(f"{p.done}\t{p.total}\t{p.text()}"))
 
         run_task(work, self._done, self._failed, self._progress)
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 from watcher_app.ota.entries import catalog_entries
 from watcher_app.ota.sync import UpdateResult, note_update, update_catalog, update_due
 from watcher_app.ota.upgrade import Switched, upgrade_declarations
-from watcher_app.settings import load_settings, save_settings
-from watcher_app.ui import theme
+from watcher_app.settings import load_settings
+from watcher_app.ui import commands, theme
 from watcher_app.ui.runtime import run_task
 
 TICK_MS = 60 * 60 * 1000  # is an update due? asked hourly; it runs weekly (ota/sync.py)
@@ -78,7 +78,7 @@ class CatalogUpdater(QObject):
         settings = load_settings()
         if settings.ota_weekly_update != on:
             settings.ota_weekly_update = on
-            save_settings(settings)
+            commands.save_settings(settings)
 
     def start_weekly(self, first_tick_ms: int = FIRST_TICK_MS) -> None:
         """The background check (the app starts it; tests and the CLI never do). Also reads
@@ -102,7 +102,7 @@ class CatalogUpdater(QObject):
         self.update_action.setEnabled(True)
         settings = load_settings()
         note_update(settings, results, dt.datetime.now(dt.UTC))
-        save_settings(settings)
+        commands.save_settings(settings)
         self.last_message = summary(results)
         if self.switched:
             self.last_message += "\n" + "\n".join(item.line() for item in self.switched)
@@ -153,12 +153,15 @@ def skipped_text(results: Sequence[UpdateResult]) -> str:
 
 
 def install_catalog_update(window: QMainWindow, data_dir: Path,
-                           status: QLabel | None = None) -> CatalogUpdater:
-    """Add the two actions to the window's Watch menu (after "Platforms…")."""
+                           status: QLabel | None = None,
+                           menu: QMenu | None = None) -> CatalogUpdater:
+    """Add the two actions to the window's Watch menu (`menu`, after "Platforms…")."""
     updater = CatalogUpdater(window, data_dir, status)
-    menu = next((a.menu() for a in window.menuBar().actions()
-                 if a.text().replace("&", "") == "Watch"), None)
-    if isinstance(menu, QMenu):
+    if menu is None:  # (a window that does not hand its menu over: found by its title)
+        menu = next((m for a in window.menuBar().actions()
+                     if isinstance(m := a.menu(), QMenu)
+                     and a.text().replace("&", "") == "Watch"), None)
+    if menu is not None:
         menu.addSeparator()
         menu.addAction(updater.update_action)
         menu.addAction(updater.weekly_action)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from watcher_app import corrections
 from watcher_app.analysis import CATEGORIES
-from watcher_app.ui import links, queries, theme
+from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.queries import ChangeInfo
 from watcher_app.ui.runtime import run_task
 
@@ -138,12 +138,12 @@ class CorrectionDialog(QDialog):
         except corrections.CorrectionError as exc:
             self._show_error(str(exc))
             return
-        self._run(lambda _r: corrections.correct_change(
+        self._run(lambda _r: commands.correct_change(
             change_id, severity=severity, categories=topics, note=note))
 
     def reset(self) -> None:
         change_id = self.info.id
-        self._run(lambda _r: corrections.reset_correction(change_id))
+        self._run(lambda _r: commands.reset_correction(change_id))
 
     def _run(self, work: Callable[[Callable[[str], None]], object]) -> None:
         self._busy(True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import peewee
 from PySide6.QtCore import Signal
@@ -25,14 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watcher_app.capture import Capture, capture_document
+from watcher_app.capture import Capture
 from watcher_app.catalog import DOCUMENT_TYPES, CatalogError
 from watcher_app.extract.normalize import text_words
 from watcher_app.fetch import Fetcher
-from watcher_app.store.models import Document, Platform
-from watcher_app.ui import links, theme
+from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.runtime import run_task
-from watcher_app.watchlist import WatchError, add_custom
+from watcher_app.watchlist import WatchError
 
 PREVIEW_LINES = 400
 
@@ -42,8 +42,9 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "custom"
 
 
-def declaration(name: str, doc_type: str, url: str, select: str, remove: str) -> dict:
-    source: dict = {"fetch": url.strip()}
+def declaration(name: str, doc_type: str, url: str, select: str, remove: str
+                ) -> dict[str, Any]:
+    source: dict[str, Any] = {"fetch": url.strip()}
     if select.strip():
         source["select"] = [select.strip()]
     if remove.strip():
@@ -53,10 +54,10 @@ def declaration(name: str, doc_type: str, url: str, select: str, remove: str) ->
 
 def trial_fetch(fetcher: Fetcher, url: str, select: str, remove: str) -> Capture:
     """Capture one page the way a check would, without storing anything."""
-    source = {"url": url.strip(), "select": [select.strip()] if select.strip() else [],
-              "remove": [remove.strip()] if remove.strip() else [],
-              "executeClientScripts": False}
-    return capture_document(fetcher, Document(sources=[source]))
+    source: dict[str, Any] = {
+        "url": url.strip(), "select": [select.strip()] if select.strip() else [],
+        "remove": [remove.strip()] if remove.strip() else [], "executeClientScripts": False}
+    return queries.trial_capture(fetcher, source)
 
 
 class CustomPlatformDialog(QDialog):
@@ -170,14 +171,14 @@ class CustomPlatformDialog(QDialog):
         if not self.name.text().strip():
             self.error.setText("Give the platform a name.")
             return
-        if Platform.get_or_none(id=ident) is not None:
+        if queries.platform_exists(ident):
             self.error.setText(f"A platform with the id \u201c{ident}\u201d exists already; "
                                "choose another id.")
             return
         data = declaration(self.name.text(), self.doc_type.currentText(), self.url.text(),
                            self.select.text(), self.remove.text())
-        try:
-            add_custom(self.db, ident, data, watch_now=self.watch_now)
+        try:  # synchronous: the dialog shows a refusal in place and closes on success
+            commands.add_custom(self.db, ident, data, watch_now=self.watch_now)
         except (CatalogError, WatchError) as exc:
             self.error.setText(str(exc))
             return

@@ -111,7 +111,7 @@ class DiffDelegate(QStyledItemDelegate):
         self.view, self.model = view, model
         self.inline = False
         self.term = ""
-        self._docs: OrderedDict[tuple, QTextDocument] = OrderedDict()
+        self._docs: OrderedDict[tuple[int, str, int, str], QTextDocument] = OrderedDict()
         self.refresh_colors()
 
     def refresh_colors(self) -> None:

@@ -9,6 +9,7 @@ and copy live in diff_nav.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QMouseEvent, QShortcut
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app.diff import diff_texts
-from watcher_app.store.models import Version
 from watcher_app.ui import links, queries, theme
 from watcher_app.ui.analysis_panel import AnalysisPanel
 from watcher_app.ui.diff_delegate import DiffDelegate, DiffModel, OverviewStrip
@@ -59,6 +59,7 @@ class DiffView(DiffNavigation, QWidget):
     ready = Signal()  # a comparison is on screen
     back_requested = Signal()
     corrected = Signal(int)  # the user corrected a change from the analysis panel
+    view: _DiffList  # (DiffNavigation's list, knowing which half was clicked)
 
     def __init__(self) -> None:
         super().__init__()
@@ -177,9 +178,9 @@ class DiffView(DiffNavigation, QWidget):
         self.position = QLabel()
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
-        for w in (self.changes_only, self.inline_box, self.find_btn, self.copy_btn,
-                  self.position):
-            status_row.addWidget(w)
+        for extra in (self.changes_only, self.inline_box, self.find_btn, self.copy_btn,
+                      self.position):
+            status_row.addWidget(extra)
         left = QWidget()
         col = QVBoxLayout(left)
         col.setContentsMargins(0, 0, 0, 0)
@@ -224,7 +225,7 @@ class DiffView(DiffNavigation, QWidget):
 
         key("N", self.next_change)
         key("P", self.prev_change)
-        key(QKeySequence.StandardKey.Find, self.find_bar.open)
+        key(QKeySequence(QKeySequence.StandardKey.Find), self.find_bar.open)
         self.copy_action = QAction("Copy", self.view)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -307,9 +308,8 @@ class DiffView(DiffNavigation, QWidget):
         self.status.clear()
         self.position.clear()
 
-        def work(report: Callable[[str], None]) -> tuple:
-            old = Version.get_by_id(old_id).text
-            new = Version.get_by_id(new_id).text
+        def work(report: Callable[[str], None]) -> tuple[Any, ...]:
+            old, new = queries.version_text(old_id), queries.version_text(new_id)
             report(f"Comparing {old.count(chr(10)) + 1:,} and {new.count(chr(10)) + 1:,} "
                    "paragraphs…")
             result = diff_texts(old, new, budget_s=4.0)
@@ -325,7 +325,7 @@ class DiffView(DiffNavigation, QWidget):
         self.progress_label.setText(f"Could not compare these versions: {message}")
         self.progress.setRange(0, 1)
 
-    def _loaded(self, payload: tuple) -> None:
+    def _loaded(self, payload: tuple[Any, ...]) -> None:
         gen, rows, stats, degraded = payload
         if gen != self._gen:
             return  # superseded by a newer request

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from watcher_app.clock import utcnow
 from watcher_app.digest import Digest, build_digest
 from watcher_app.export import ExportRefused, save_private
-from watcher_app.store.models import utcnow
 from watcher_app.ui import links
 
 

@@ -7,7 +7,6 @@ The citation uses UTC (unambiguous in a filing) while the dialog shows local tim
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -27,45 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from watcher_app.export import ExportRefused, save_private
-from watcher_app.export import citation as export_citation
 from watcher_app.outcomes import VersionKind
-from watcher_app.store.models import Document, Platform, Snapshot, Version
 from watcher_app.ui import links, theme
+from watcher_app.ui.queries import Evidence, SnapshotInfo, load_evidence, raw_snapshot
 from watcher_app.ui.runtime import run_task
 
 RAW_PREVIEW_CHARS = 2_000_000  # a raw page bigger than this is shown truncated (saving is whole)
 
 
-@dataclass
-class Evidence:
-    platform: str
-    document: str
-    version: Version
-    snapshots: list[Snapshot]
-    url: str
-    number: int = 1  # this version's rank in its document's history (1 = first)
-    total: int = 1
-
-
-def load_evidence(version_id: int) -> Evidence:
-    version = Version.get_by_id(version_id)
-    doc = Document.select(Document, Platform).join(Platform).where(
-        Document.id == version.document_id).get()
-    # The raw bytes stay in the database: only the columns the panel shows are read.
-    snaps = list(Snapshot.select(Snapshot.id, Snapshot.url, Snapshot.fetched_at,
-                                 Snapshot.http_status, Snapshot.sha256, Snapshot.size,
-                                 Snapshot.content_type, Snapshot.source_index)
-                 .where(Snapshot.id.in_(version.snapshots or []))
-                 .order_by(Snapshot.source_index))
-    url = snaps[0].url if snaps else (doc.sources or [{}])[0].get("url", "")
-    siblings = Version.select().where(Version.document == doc)
-    number = siblings.where(Version.id <= version.id).count()
-    return Evidence(doc.platform.name, doc.type, version, snaps, url, number, siblings.count())
-
-
 def citation(ev: Evidence) -> str:
     """The same stable citation as exports and `governance-watcher cite`."""
-    return export_citation(ev.version)
+    return ev.citation
 
 
 def _selectable(text: str, mono: bool = False) -> QLabel:
@@ -87,7 +58,8 @@ class EvidenceDialog(QDialog):
         self.setMinimumWidth(720)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        kind = {VersionKind.FIRST: "first capture", VersionKind.CHANGE: "change (alerted)",
+        kind: dict[str, str] = {
+                VersionKind.FIRST: "first capture", VersionKind.CHANGE: "change (alerted)",
                 VersionKind.NOISE: "noise only (no alert)",
                 VersionKind.UPGRADE: "technical upgrade (no alert)"}
         form.addRow("Document:", _selectable(f"{self.ev.platform} \u2014 {self.ev.document}"))
@@ -168,7 +140,7 @@ class EvidenceDialog(QDialog):
         self.note.setText("Reading the raw snapshot…")
         run_task(lambda _report: _read_raw(snap_id), self._show_raw, self._raw_failed)
 
-    def _show_raw(self, payload: tuple[Snapshot, bytes]) -> None:
+    def _show_raw(self, payload: tuple[SnapshotInfo, bytes]) -> None:
         self.raw_btn.setEnabled(True)
         self.note.clear()
         snap, raw = payload
@@ -179,15 +151,14 @@ class EvidenceDialog(QDialog):
         self.note.setText(f"Could not read the snapshot: {message}")
 
 
-def _read_raw(snapshot_id: int) -> tuple[Snapshot, bytes]:
-    snap = Snapshot.get_by_id(snapshot_id)
-    return snap, snap.body
+def _read_raw(snapshot_id: int) -> tuple[SnapshotInfo, bytes]:
+    return raw_snapshot(snapshot_id)
 
 
 class RawSnapshotDialog(QDialog):
     """The raw bytes as fetched, shown as text (HTML source), with Save as…"""
 
-    def __init__(self, snap: Snapshot, raw: bytes, parent: QWidget | None = None,
+    def __init__(self, snap: SnapshotInfo, raw: bytes, parent: QWidget | None = None,
                  save_path: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
         self.raw, self.snap = raw, snap

@@ -6,29 +6,39 @@ Every file goes through export.save_private / export_platform: never inside the 
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
-
-from watcher_app.export import (
-    ExportRefused,
-    change_report_html,
-    check_output,
-    export_platform,
-    save_private,
-    timeline_csv,
-    timeline_rows,
+from PySide6.QtGui import (
+    QAction,
+    QKeySequence,
+    QPageLayout,
+    QPageSize,
+    QPdfWriter,
+    QTextDocument,
 )
-from watcher_app.store.models import Change, Document, Platform
-from watcher_app.ui import links
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QWidget
+
+from watcher_app.export import ExportRefused, check_output, export_platform, save_private
+from watcher_app.ui import links, queries
+
+
+@dataclass(frozen=True)
+class ExportHost:
+    """What the export actions need from the main window, handed over explicitly."""
+
+    window: QWidget  # the dialogs' parent; it owns the actions (their shortcuts)
+    file_menu: QMenu  # the report, evidence and timeline actions go first in it
+    view_menu: QMenu  # the weekly digest goes here
+    document_id: Callable[[], int | None]  # the document shown (timeline or diff)
+    change_id: Callable[[], int | None]  # the change shown last: the report's
 
 
 def report_document(change_id: int) -> QTextDocument:
     document = QTextDocument()
-    document.setHtml(change_report_html(Change.get_by_id(change_id)))
+    document.setHtml(queries.change_report_html(change_id))
     return document
 
 
@@ -66,10 +76,8 @@ def print_report(change_id: int, parent: QWidget) -> bool:
 
 
 def export_timeline(document_id: int, path: Path) -> Path:
-    doc = Document.get_by_id(document_id)
-    if path.suffix.lower() == ".json":
-        return save_private(path, json.dumps(timeline_rows(doc), ensure_ascii=False, indent=1))
-    return save_private(path, timeline_csv(doc))
+    fmt = "json" if path.suffix.lower() == ".json" else "csv"
+    return save_private(path, queries.timeline_export(document_id, fmt))
 
 
 def _refused(parent: QWidget, title: str, exc: Exception) -> None:
@@ -94,7 +102,7 @@ def ask_save_report_pdf(change_id: int | None, parent: QWidget) -> Path | None:
 
 def ask_export_platform(platform_id: str | None, parent: QWidget) -> Path | None:
     if platform_id is None:
-        ids = [p.id for p in Platform.select().order_by(Platform.name)]
+        ids = queries.platform_ids()
         if not ids:
             return None
         platform_id, ok = QInputDialog.getItem(parent, "Export evidence", "Platform:", ids, 0,
@@ -134,34 +142,30 @@ def ask_export_timeline(document_id: int | None, parent: QWidget) -> Path | None
         return None
 
 
-def install_export_menu(window: QWidget) -> list:
-    """Add the export actions to the window's File menu (kept here so the window stays small).
-    The window provides `diff` and `timeline` views; the change shown last is the report's."""
-    from PySide6.QtGui import QAction, QKeySequence
-
-    def document_id() -> int | None:
-        return getattr(window.timeline, "document_id", None) or getattr(window.diff,
-                                                                        "document_id", None)
+def install_export_menu(host: ExportHost) -> list[QAction]:
+    """Add the export actions to the window's File menu and the digest to its View menu (kept
+    here so the window stays small)."""
+    window = host.window
 
     def platform_id() -> str | None:
-        doc_id = document_id()
-        return Document.get_by_id(doc_id).platform_id if doc_id else None
+        doc_id = host.document_id()
+        return queries.document_info(doc_id).platform_id if doc_id else None
 
-    def change_id() -> int | None:
-        return getattr(window, "current_change_id", None)
+    def report_change() -> int | None:
+        return host.change_id()
 
-    specs = [
+    specs: list[tuple[str, str | None, Callable[[], object]]] = [
         ("Save change report as &PDF\u2026", "Ctrl+Shift+S",
-         lambda: ask_save_report_pdf(change_id(), window)),
+         lambda: ask_save_report_pdf(report_change(), window)),
         ("&Print change report\u2026", "Ctrl+P",
-         lambda: change_id() is not None and print_report(change_id(), window)),
+         lambda: (change := report_change()) is not None and print_report(change, window)),
         ("Export &evidence (ZIP)\u2026", "Ctrl+E",
          lambda: ask_export_platform(platform_id(), window)),
         ("Export &timeline (CSV/JSON)\u2026", None,
-         lambda: ask_export_timeline(document_id(), window)),
+         lambda: ask_export_timeline(host.document_id(), window)),
     ]
     actions = []
-    file_menu = window.menuBar().actions()[0].menu()
+    file_menu = host.file_menu
     first = file_menu.actions()[0] if file_menu.actions() else None
     for text, shortcut, slot in specs:
         action = QAction(text, window)
@@ -169,14 +173,18 @@ def install_export_menu(window: QWidget) -> list:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda _=False, s=slot: s())
         window.addAction(action)
-        file_menu.insertAction(first, action)
+        if first is not None:
+            file_menu.insertAction(first, action)
+        else:
+            file_menu.addAction(action)
         actions.append(action)
-    file_menu.insertSeparator(first)
+    if first is not None:
+        file_menu.insertSeparator(first)
     digest = QAction("Weekly &digest\u2026", window)
     digest.setShortcut(QKeySequence("Ctrl+Shift+D"))
     digest.triggered.connect(lambda _=False: _show_digest(window))
     window.addAction(digest)
-    window.menuBar().actions()[1].menu().addAction(digest)  # the View menu
+    host.view_menu.addAction(digest)
     return [*actions, digest]
 
 

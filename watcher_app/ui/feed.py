@@ -8,6 +8,7 @@ are read a page at a time, so both stay instant with years of history.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
@@ -28,13 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from watcher_app import corrections
-from watcher_app.store.models import Alert
-from watcher_app.ui import links, queries, theme
+from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.analysis_panel import AnalysisPanel
 from watcher_app.ui.correction_dialog import confirm_reset, open_correction
 from watcher_app.ui.paged import Column, PagedTableModel
-from watcher_app.ui.queries import FeedFilter, FeedRow
+from watcher_app.ui.queries import AlertRow, FeedFilter, FeedRow
 from watcher_app.ui.runtime import run_task
 
 PREVIEW_HINT = "Select a change to preview it; press Enter or double-click to open its diff."
@@ -117,10 +116,10 @@ class FeedView(QWidget):
         self.unread_only = QCheckBox("&Unread only")
         self.mark_all = QPushButton(theme.icon("read"), "Mark all &read")
         self.mark_all.setAccessibleName("Mark all shown changes as read")
-        label = QLabel("&Show:")
-        label.setBuddy(self.severity)
+        show = QLabel("&Show:")
+        show.setBuddy(self.severity)
         bar = QHBoxLayout()
-        for w in (label, self.severity, self.platform, self.doc_type, self.unread_only):
+        for w in (show, self.severity, self.platform, self.doc_type, self.unread_only):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.mark_all)
@@ -283,14 +282,21 @@ class FeedView(QWidget):
     def mark_selected(self, read: bool = True) -> None:
         rows = self.selected_rows()
         if rows:
-            queries.mark_read([r.change_id for r in rows], read)
+            ids = [r.change_id for r in rows]
+            run_task(lambda _r: commands.mark_read(ids, read), self._read_done,
+                     self._read_failed)
+
+    def mark_all_read(self) -> None:
+        flt = copy.copy(self.filter)  # the filter as it is now, not when the task runs
+        run_task(lambda _r: commands.mark_all_read(flt), self._read_done, self._read_failed)
+
+    def _read_done(self, count: int) -> None:
+        if count:
             self.model.reload()
             self.read_changed.emit()
 
-    def mark_all_read(self) -> None:
-        if queries.mark_all_read(self.filter):
-            self.model.reload()
-            self.read_changed.emit()
+    def _read_failed(self, message: str) -> None:
+        links.message(self, "warning", "Mark as read", f"Could not mark the changes: {message}")
 
     def _preview(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_at(current.row())
@@ -311,7 +317,7 @@ class FeedView(QWidget):
         info = queries.change_info(change_id)
         if info is not None and confirm_reset(info, self):
             change_id = info.id
-            run_task(lambda _r: (corrections.reset_correction(change_id), change_id)[1],
+            run_task(lambda _r: commands.reset_correction(change_id),
                      self._corrected, self._reset_failed)
 
     def _corrected(self, change_id: int) -> None:
@@ -354,7 +360,7 @@ CHANNELS = {"native": "Desktop notification", "tray": "Tray message", "banner": 
 KINDS = {"change": "Change", "failure": "Failure", "reminder": "Reminder", "digest": "Digest"}
 
 
-def _alert_columns() -> list[Column[Alert]]:
+def _alert_columns() -> list[Column[AlertRow]]:
     return [
         Column("Time", lambda a: theme.when(a.created_at, seconds=True)),
         Column("Kind", lambda a: KINDS.get(a.kind, a.kind.title())),
@@ -377,7 +383,7 @@ class NotificationLog(QWidget):
         hint = QLabel("Every alert, and how it reached you. Double-click a change alert to open "
                       "its diff.")
         hint.setStyleSheet(f"color: {theme.muted_text().name()};")
-        self.model: PagedTableModel[Alert] = PagedTableModel(
+        self.model: PagedTableModel[AlertRow] = PagedTableModel(
             _alert_columns(), queries.alerts_page, foreground=self._color,
             accessible=lambda a: f"{a.title}: {CHANNELS.get(a.channel, a.channel)}")
         self.table = QTableView()
@@ -406,7 +412,7 @@ class NotificationLog(QWidget):
     def refresh(self) -> None:
         self.model.reload()
 
-    def _color(self, alert: Alert) -> QColor | None:
+    def _color(self, alert: AlertRow) -> QColor | None:
         return None if alert.delivered or alert.channel == "none" and "below" in alert.detail \
             else theme.severity_text("medium")
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import peewee
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -30,12 +32,11 @@ from watcher_app.check_result import CheckResult
 from watcher_app.offline import OFFLINE_MESSAGE, is_connection_failure
 from watcher_app.outcomes import Status
 from watcher_app.progress import Progress
-from watcher_app.store.models import Setting
-from watcher_app.ui import links, queries, theme
+from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.catalog_update import install_catalog_update
 from watcher_app.ui.diff_view import DiffView
 from watcher_app.ui.evidence import EvidenceDialog
-from watcher_app.ui.exports import install_export_menu
+from watcher_app.ui.exports import ExportHost, install_export_menu
 from watcher_app.ui.feed import FeedView, NotificationLog
 from watcher_app.ui.offline_notice import OfflineNotice, OfflineRetry
 from watcher_app.ui.picker import PickerDialog, ask_import
@@ -44,7 +45,6 @@ from watcher_app.ui.settings_dialog import SettingsDialog
 from watcher_app.ui.sidebar import Sidebar
 from watcher_app.ui.timeline import TimelineView
 from watcher_app.ui.tray import AlertBanner
-from watcher_app.watchlist import address_notes, unwatch
 
 FEED, TIMELINE, DIFF, ALERTS = range(4)
 LAYOUT_KEY = "ui.window_layout"
@@ -110,8 +110,11 @@ class MainWindow(QMainWindow):
         self._actions()
         self.current_change_id: int | None = None
         self.picker_options: dict[str, object] = {}  # the demo lists its own platforms only
-        self.export_actions = install_export_menu(self)
-        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text)
+        self.export_actions = install_export_menu(ExportHost(
+            self, self.menus["&File"], self.menus["&View"], self.current_document_id,
+            lambda: self.current_change_id))
+        self.catalog_updater = install_catalog_update(self, data_dir, self.status_text,
+                                                      self.menus["&Watch"])
         self._wire()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -175,7 +178,8 @@ class MainWindow(QMainWindow):
                                  "Ctrl+1", "activity")
         self.log_action = a("&Notification log", lambda: self.sidebar.select("nav:alerts"),
                             "Ctrl+2", "bell")
-        self.back_action = a("&Back", self.back, QKeySequence.StandardKey.Back, "back")
+        self.back_action = a("&Back", self.back, QKeySequence(QKeySequence.StandardKey.Back),
+                             "back")
         folder = a("Open &data folder", lambda: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(self.data_dir))), None, "folder")
         self.close_action = close = a("&Close window", self._close_clicked, "Ctrl+W")
@@ -183,6 +187,7 @@ class MainWindow(QMainWindow):
         keys = a("&Keyboard shortcuts", self.show_shortcuts, "F1")
         about = a(f"&About {APP_NAME}", self.show_about)
         menus = self.menuBar()
+        self.menus: dict[str, QMenu] = {}  # by title: the export actions join File and View
         for title, actions in (
             ("&File", [self.import_action, folder, None, close, self.quit_action]),
             ("&View", [self.activity_action, self.log_action, self.back_action]),
@@ -190,7 +195,7 @@ class MainWindow(QMainWindow):
                         self.platforms_action, self.settings_action]),
             ("&Help", [keys, about]),
         ):
-            menu = menus.addMenu(title)
+            menu = self.menus[title] = menus.addMenu(title)
             for action in actions:
                 menu.addSeparator() if action is None else menu.addAction(action)
         tools = self.addToolBar("Main")
@@ -227,11 +232,11 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         value = {"geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii"),
                  "sidebar": self.split.sizes()}
-        Setting.insert(key=LAYOUT_KEY, value=value).on_conflict_replace().execute()
+        commands.save_ui_setting(LAYOUT_KEY, value)  # at quit: synchronous, it must be stored
 
     def restore_layout(self) -> None:
-        row = Setting.get_or_none(Setting.key == LAYOUT_KEY)
-        value = row.value if row is not None and isinstance(row.value, dict) else {}
+        stored = queries.ui_setting(LAYOUT_KEY)
+        value = stored if isinstance(stored, dict) else {}
         if isinstance(value.get("geometry"), str):
             self.restoreGeometry(QByteArray.fromBase64(value["geometry"].encode("ascii")))
         sizes = value.get("sidebar")
@@ -273,9 +278,16 @@ class MainWindow(QMainWindow):
         self.diff.compare(document_id, old_id, new_id)
         self._show(DIFF)
 
+    def current_document_id(self) -> int | None:
+        """The document shown (the timeline's, else the diff's): what exports are about."""
+        return self.timeline.document_id or self.diff.document_id
+
     def _change_seen(self, change_id: int) -> None:
         self.current_change_id = change_id  # the change a report or print is about
-        if queries.mark_read([change_id]):
+        run_task(lambda _r: commands.mark_read([change_id]), self._marked_read)
+
+    def _marked_read(self, count: int) -> None:
+        if count:
             self.schedule_refresh()
 
     def bring_to_front(self) -> None:
@@ -300,7 +312,7 @@ class MainWindow(QMainWindow):
         run_task(lambda _p: (queries.sidebar_status(), prefetch()), self._apply_refresh,
                  self._refresh_failed)
 
-    def _apply_refresh(self, data: tuple) -> None:
+    def _apply_refresh(self, data: tuple[Any, ...]) -> None:
         statuses, feed_data = data
         self.set_offline(queries.offline(statuses), statuses)
         self.sidebar.refresh(statuses)
@@ -472,7 +484,7 @@ class MainWindow(QMainWindow):
             links.message(self, "warning", "Import refused", error)
         if plat is None:
             return False
-        notes = " ".join("Note" + n.removeprefix("note") + "." for n in address_notes(plat))
+        notes = " ".join("Note" + n.removeprefix("note") + "." for n in plat.notes)
         self.status_text.setText(f"Imported {plat.name}; its documents are checked now. {notes}"
                                  .strip())
         self._watchlist_changed()
@@ -486,8 +498,11 @@ class MainWindow(QMainWindow):
             "and comes back if you watch it again.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
-            unwatch(self.db, [platform_id])
-            self._watchlist_changed()
+            run_task(lambda _r: commands.unwatch(self.db, platform_id),
+                     lambda _id: self._watchlist_changed(), self._unwatch_failed)
+
+    def _unwatch_failed(self, message: str) -> None:
+        links.message(self, "warning", "Unwatch platform", f"Could not unwatch: {message}")
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.data_dir, self)

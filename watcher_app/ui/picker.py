@@ -38,11 +38,10 @@ from watcher_app.extract.ota_filters import document_filter_gaps
 from watcher_app.fetch import Fetcher
 from watcher_app.ota.entries import catalog_entries
 from watcher_app.settings import load_settings
-from watcher_app.store.models import Platform
-from watcher_app.ui import links, theme
+from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.catalog_model import ID_ROLE, CatalogFilter, CatalogRow, build_model
 from watcher_app.ui.custom_platform import CustomPlatformDialog
-from watcher_app.watchlist import ReplaceNeeded, WatchError, import_declaration, unwatch, watch
+from watcher_app.watchlist import ReplaceNeeded, WatchError
 
 LIMIT_MESSAGE = (f"You can watch at most {MAX_WATCHED_PLATFORMS} platforms. Untick one first "
                  "(its history is kept).")
@@ -65,7 +64,7 @@ def catalogue_rows(db: peewee.Database, include_catalog: bool = True) -> list[Ca
         [(d.type, [s.url for s in d.sources]) for d in e.spec.documents.values()],
         "Also declared by Open Terms Archive: " + ", ".join(f"{s} ({c})" for c, s in e.ota)
         if e.origin == "bundled" and e.ota else "", filter_notes(e.spec)) for e in entries}
-    for plat in Platform.select().where(Platform.origin != "bundled"):
+    for plat in queries.stored_platforms(except_origin="bundled"):
         if plat.id in rows and plat.origin.startswith("ota:"):
             continue  # the synced entry is the same service, fresher
         try:
@@ -177,7 +176,7 @@ class PickerDialog(QDialog):
 
     def populate(self, checked: set[str] | None = None) -> None:
         if checked is None:
-            checked = {p.id for p in Platform.select().where(Platform.watched == True)}  # noqa: E712
+            checked = queries.watched_ids()
         self.rows = catalogue_rows(self.db, self.include_bundled)
         self.row_of = {row.id: i for i, row in enumerate(self.rows)}
         self.checked = {pid for pid in checked if pid in self.row_of}
@@ -268,13 +267,10 @@ class PickerDialog(QDialog):
     # --- actions ------------------------------------------------------------------------------
 
     def apply(self) -> None:
-        wanted = set(self.checked_ids())
-        watched = {p.id for p in Platform.select().where(Platform.watched == True)}  # noqa: E712
+        # Synchronous on purpose: the dialog shows a refusal in place and closes on success
+        # (one short transaction: the drops and the adds together, or nothing).
         try:
-            if watched - wanted:
-                unwatch(self.db, sorted(watched - wanted))
-            if wanted - watched:
-                watch(self.db, sorted(wanted - watched))
+            commands.set_watched(self.db, sorted(self.checked_ids()))
         except WatchError as exc:
             self.message.setText(str(exc))
             return
@@ -318,7 +314,7 @@ class PickerDialog(QDialog):
 
 
 def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None, *,
-               watch_now: bool = True) -> tuple[Platform | None, str]:
+               watch_now: bool = True) -> tuple[commands.ImportedPlatform | None, str]:
     """Import an OTA declaration, asking for the file unless given: (platform, "") when
     imported, (None, "") when the user cancelled, (None, the reason) when refused. Without
     `watch_now` a new platform is stored unwatched (the picker watches it on its button)."""
@@ -328,7 +324,8 @@ def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None, *,
         if not path:
             return None, ""
     try:
-        return import_declaration(db, path, strict=True, watch_now=watch_now), ""
+        # Synchronous: the user waits on this answer (a question may follow).
+        return commands.import_declaration(db, path, strict=True, watch_now=watch_now), ""
     except ReplaceNeeded as exc:
         # An existing or bundled id: say what would change, and replace only on a yes.
         repl = exc.replacement
@@ -341,7 +338,7 @@ def ask_import(parent: QWidget, db: peewee.Database, path: str | None = None, *,
         if answer != QMessageBox.StandardButton.Yes:
             return None, ""
         try:
-            return import_declaration(db, path, replace=True, watch_now=watch_now), ""
+            return commands.import_declaration(db, path, replace=True, watch_now=watch_now), ""
         except (CatalogError, WatchError) as again:
             return None, str(again)
     except (CatalogError, WatchError) as exc:

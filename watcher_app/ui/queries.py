@@ -1,5 +1,9 @@
 """Small, paged database reads for the views (no Qt here).
 
+The UI's read layer: widget modules never import `store.models` (tests/ui/test_layering.py
+checks it); they get the small dataclasses and plain values below. Writes go through
+`ui/commands.py`.
+
 Views never load whole tables: every list is read a page at a time (LIMIT/OFFSET on an indexed
 order), and version texts are read only by the diff worker, off the GUI thread. The background
 checks write through their own connection (peewee keeps one per thread; SQLite is in WAL mode),
@@ -12,15 +16,28 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import peewee
 
 from watcher_app.corrections import Judgement
 from watcher_app.offline import looks_offline
 from watcher_app.outcomes import Code, Origin, Outcome, VersionKind
-from watcher_app.store.models import Alert, Change, Check, Document, Platform, Version
+from watcher_app.store.models import (
+    Alert,
+    Change,
+    Check,
+    Document,
+    Platform,
+    Setting,
+    Snapshot,
+    Version,
+)
 from watcher_app.store.versions import numbers_of
+
+if TYPE_CHECKING:
+    from watcher_app.capture import Capture
+    from watcher_app.fetch import Fetcher
 
 PAGE = 100
 HEALTH_RANK = {"failing": 4, "blocked": 3, "degraded": 2, "ok": 1, "pending": 0}
@@ -82,10 +99,13 @@ class PlatformStatus:
 def sidebar_status() -> list[PlatformStatus]:
     """Watched platforms with their active documents: health, unread changes, last verified.
     Three aggregate queries whatever the history size."""
-    unread = dict(Change.select(Change.document, peewee.fn.COUNT(Change.id))
-                  .where(Change.read == False).group_by(Change.document).tuples())  # noqa: E712
-    verified = dict(Version.select(Version.document, peewee.fn.MAX(Version.last_verified))
-                    .where(Version.current == True).group_by(Version.document).tuples())  # noqa: E712
+    # (.tuples() rows: peewee's stubs type them as models, hence the casts)
+    unread: dict[int, int] = dict(cast(Iterable[tuple[int, int]], Change.select(
+        Change.document, peewee.fn.COUNT(Change.id))
+        .where(Change.read == False).group_by(Change.document).tuples()))  # noqa: E712
+    verified: dict[int, dt.datetime] = dict(cast(Iterable[tuple[int, dt.datetime]], Version.select(
+        Version.document, peewee.fn.MAX(Version.last_verified))
+        .where(Version.current == True).group_by(Version.document).tuples()))  # noqa: E712
     out: dict[str, PlatformStatus] = {}
     docs = (Document.select(Document, Platform).join(Platform)
             .where((Platform.watched == True) & (Document.active == True))  # noqa: E712
@@ -139,7 +159,7 @@ def effective_severity() -> peewee.Function:
     return peewee.fn.COALESCE(Change.user_severity, Change.severity)
 
 
-def _feed_query(flt: FeedFilter) -> peewee.ModelSelect:
+def feed_query(flt: FeedFilter) -> peewee.ModelSelect[Change]:
     query = Change.select(Change, Document, Platform).join(Document).join(Platform)
     if flt.severity:
         query = query.where(effective_severity() == flt.severity)
@@ -153,7 +173,7 @@ def _feed_query(flt: FeedFilter) -> peewee.ModelSelect:
 
 
 def feed_page(flt: FeedFilter, offset: int, limit: int = PAGE) -> list[FeedRow]:
-    query = (_feed_query(flt).order_by(Change.detected_at.desc(), Change.id.desc())
+    query = (feed_query(flt).order_by(Change.detected_at.desc(), Change.id.desc())
              .offset(offset).limit(limit))
     rows = []
     for c in cast(Iterable[Change], query):  # (peewee's stubs type the rows as Model)
@@ -165,24 +185,13 @@ def feed_page(flt: FeedFilter, offset: int, limit: int = PAGE) -> list[FeedRow]:
     return rows
 
 
-def mark_read(change_ids: list[int], read: bool = True) -> int:
-    if not change_ids:
-        return 0
-    return Change.update(read=read).where(Change.id.in_(change_ids)).execute()
-
-
-def mark_all_read(flt: FeedFilter) -> int:
-    ids = [c.id for c in _feed_query(flt).where(Change.read == False)]  # noqa: E712
-    return mark_read(ids)
-
-
 def feed_choices() -> tuple[list[tuple[str, str]], list[str]]:
     """(platform id, name) pairs and document types that have changes, for the filters."""
-    platforms = list(Platform.select(Platform.id, Platform.name)
-                     .where(Platform.id.in_(Document.select(Document.platform)))
-                     .order_by(Platform.name).tuples())
-    types = [t for (t,) in Document.select(Document.type).distinct().order_by(Document.type)
-             .tuples()]
+    platforms = list(cast(Iterable[tuple[str, str]], Platform.select(Platform.id, Platform.name)
+                          .where(Platform.id.in_(Document.select(Document.platform)))
+                          .order_by(Platform.name).tuples()))
+    types = [t for (t,) in cast(Iterable[tuple[str]], Document.select(Document.type).distinct()
+                                 .order_by(Document.type).tuples())]
     return platforms, types
 
 
@@ -331,9 +340,26 @@ def provenance_text(entry: TimelineEntry) -> str:
     return "\n".join(lines)
 
 
-def checks_page(document_id: int, offset: int, limit: int = PAGE) -> list[Check]:
-    return list(Check.select().where(Check.document == document_id)
-                .order_by(Check.started_at.desc(), Check.id.desc()).offset(offset).limit(limit))
+@dataclass(frozen=True)
+class CheckRow:
+    """One row of a document's check history."""
+
+    id: int
+    started_at: dt.datetime
+    outcome: str  # outcomes.Outcome
+    code: str  # outcomes.Code, or a fetch error code
+    reason: str  # for people only: never parsed
+    http_status: int | None
+    version_id: int | None
+
+
+def checks_page(document_id: int, offset: int, limit: int = PAGE) -> list[CheckRow]:
+    rows = (Check.select(Check.id, Check.started_at, Check.outcome, Check.code, Check.reason,
+                         Check.http_status, Check.version)
+            .where(Check.document == document_id)
+            .order_by(Check.started_at.desc(), Check.id.desc()).offset(offset).limit(limit))
+    return [CheckRow(c.id, c.started_at, c.outcome, c.code or "", c.reason or "",
+                     c.http_status, c.version_id) for c in cast(Iterable[Check], rows)]
 
 
 CHECK_LABELS: dict[str, tuple[str, bool]] = {
@@ -350,16 +376,34 @@ CHECK_LABELS: dict[str, tuple[str, bool]] = {
 }
 
 
-def check_label(check: Check) -> tuple[str, bool]:
+def check_label(check: CheckRow | Check) -> tuple[str, bool]:
     """What a check means to a reader, and whether it is a "no alert" (greyed) outcome."""
     if check.code == Code.DECLARATION_UPGRADE:
         return "Newer declaration (no alert)", True
     return CHECK_LABELS.get(check.outcome, (str(check.outcome).title(), False))
 
 
-def alerts_page(offset: int, limit: int = PAGE) -> list[Alert]:
-    return list(Alert.select().order_by(Alert.created_at.desc(), Alert.id.desc())
-                .offset(offset).limit(limit))
+@dataclass(frozen=True)
+class AlertRow:
+    """One row of the notification log."""
+
+    id: int
+    created_at: dt.datetime
+    kind: str  # change | failure | reminder | digest
+    title: str
+    body: str
+    channel: str  # native | tray | banner | none
+    delivered: bool
+    detail: str
+    change_id: int | None
+
+
+def alerts_page(offset: int, limit: int = PAGE) -> list[AlertRow]:
+    rows = (Alert.select().order_by(Alert.created_at.desc(), Alert.id.desc())
+            .offset(offset).limit(limit))
+    return [AlertRow(a.id, a.created_at, a.kind, a.title, a.body or "", a.channel,
+                     bool(a.delivered), a.detail or "", a.change_id)
+            for a in cast(Iterable[Alert], rows)]
 
 
 def version_choices(document_id: int) -> list[tuple[int, dt.datetime, str]]:
@@ -379,3 +423,193 @@ def document_label(document_id: int) -> str:
     doc = Document.select(Document, Platform).join(Platform).where(
         Document.id == document_id).get()
     return f"{doc.platform.name} — {doc.type}"
+
+
+# --- single records, as the widgets show them ----------------------------------------------
+
+
+def any_watched() -> bool:
+    """Whether any platform is watched (none: the first run, which opens the picker)."""
+    return bool(Platform.select().where(Platform.watched == True).exists())  # noqa: E712
+
+
+def watched_ids() -> set[str]:
+    rows = Platform.select(Platform.id).where(Platform.watched == True).tuples()  # noqa: E712
+    return {pid for (pid,) in cast(Iterable[tuple[str]], rows)}
+
+
+def platform_exists(platform_id: str) -> bool:
+    return bool(Platform.select().where(Platform.id == platform_id).exists())
+
+
+def platform_ids() -> list[str]:
+    """Every platform in the database, by name (the evidence export's choice)."""
+    rows = Platform.select(Platform.id).order_by(Platform.name).tuples()
+    return [pid for (pid,) in cast(Iterable[tuple[str]], rows)]
+
+
+@dataclass(frozen=True)
+class StoredPlatform:
+    id: str
+    origin: str  # outcomes.Origin-like: bundled | imported | custom | ota:<collection>
+    declaration: dict[str, Any] | None
+
+
+def stored_platforms(*, except_origin: str = "bundled") -> list[StoredPlatform]:
+    """The platforms in the database with their stored declarations (the picker lists those
+    the catalogue does not have)."""
+    rows = Platform.select(Platform.id, Platform.origin, Platform.declaration).where(
+        Platform.origin != except_origin)
+    return [StoredPlatform(p.id, p.origin, p.declaration) for p in cast(Iterable[Platform], rows)]
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One document with its platform: the timeline's header, the interval dialog, exports."""
+
+    id: int
+    platform_id: str
+    platform_name: str
+    type: str
+    url: str
+    last_check_at: dt.datetime | None
+    last_outcome: str | None
+    last_reason: str | None
+    failures: int
+    own_interval_s: int | None  # the document's own check interval, if it has one
+    interval_s: int  # the interval it is checked at (its own, else the setting's)
+
+    @property
+    def health(self) -> str:
+        return health_of(self.last_outcome, self.failures)
+
+    @property
+    def label(self) -> str:
+        return f"{self.platform_name} \u2014 {self.type}"
+
+
+def document_info(document_id: int) -> DocumentInfo:
+    """Raises LookupError for a document that is not in the database."""
+    from watcher_app.settings import load_settings
+
+    doc = Document.select(Document, Platform).join(Platform).where(
+        Document.id == document_id).first()
+    if doc is None:
+        raise LookupError(f"no document {document_id}")
+    return DocumentInfo(doc.id, doc.platform_id, doc.platform.name, doc.type,
+                        (doc.sources or [{}])[0].get("url", ""), doc.last_check_at,
+                        doc.last_outcome, doc.last_reason, int(doc.consecutive_failures or 0),
+                        doc.check_interval_s, load_settings().interval_for(doc))
+
+
+def version_text(version_id: int) -> str:
+    """A version's whole text (read by the diff worker, off the GUI thread)."""
+    return str(Version.get_by_id(version_id).text)
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A raw snapshot's record, without its bytes."""
+
+    id: int
+    url: str
+    fetched_at: dt.datetime
+    http_status: int | None
+    sha256: str
+    size: int
+    content_type: str | None
+    source_index: int
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    kind: str  # outcomes.VersionKind
+    current: bool
+    sha256: str
+    extractor_version: int
+    first_seen: dt.datetime
+    last_verified: dt.datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    platform: str
+    document: str
+    version: VersionInfo
+    snapshots: tuple[SnapshotInfo, ...]
+    url: str
+    citation: str  # the same stable citation as exports and `governance-watcher cite`
+    number: int = 1  # this version's rank in its document's history (1 = first)
+    total: int = 1
+
+
+def _snapshot_info(s: Snapshot) -> SnapshotInfo:
+    return SnapshotInfo(s.id, s.url, s.fetched_at, s.http_status, s.sha256, int(s.size or 0),
+                        s.content_type, int(s.source_index or 0))
+
+
+def load_evidence(version_id: int) -> Evidence:
+    from watcher_app.export import citation
+
+    version = Version.get_by_id(version_id)
+    doc = Document.select(Document, Platform).join(Platform).where(
+        Document.id == version.document_id).get()
+    # The raw bytes stay in the database: only the columns the panel shows are read.
+    snaps = list(Snapshot.select(Snapshot.id, Snapshot.url, Snapshot.fetched_at,
+                                 Snapshot.http_status, Snapshot.sha256, Snapshot.size,
+                                 Snapshot.content_type, Snapshot.source_index)
+                 .where(Snapshot.id.in_(version.snapshots or []))
+                 .order_by(Snapshot.source_index))
+    url = snaps[0].url if snaps else (doc.sources or [{}])[0].get("url", "")
+    siblings = Version.select().where(Version.document == doc)
+    number = siblings.where(Version.id <= version.id).count()
+    info = VersionInfo(version.id, version.kind, bool(version.current), version.sha256,
+                       version.extractor_version, version.first_seen, version.last_verified)
+    return Evidence(doc.platform.name, doc.type, info,
+                    tuple(_snapshot_info(s) for s in cast(Iterable[Snapshot], snaps)), url,
+                    citation(version), number, siblings.count())
+
+
+def raw_snapshot(snapshot_id: int) -> tuple[SnapshotInfo, bytes]:
+    """A snapshot's record and its raw bytes (read off the GUI thread: they can be large)."""
+    snap = Snapshot.get_by_id(snapshot_id)
+    return _snapshot_info(snap), bytes(snap.body)
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def change_report_html(change_id: int) -> str:
+    from watcher_app.export import change_report_html as report
+
+    return report(Change.get_by_id(change_id))
+
+
+def timeline_export(document_id: int, fmt: str) -> str:
+    """A document's check history as "csv" or "json" text."""
+    import json
+
+    from watcher_app.export import timeline_csv, timeline_rows
+
+    doc = Document.get_by_id(document_id)
+    if fmt == "json":
+        return json.dumps(timeline_rows(doc), ensure_ascii=False, indent=1)
+    return timeline_csv(doc)
+
+
+def ui_setting(key: str) -> Any:
+    """A setting row the UI keeps for itself (the window's layout); None when absent."""
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row is not None else None
+
+
+def trial_capture(fetcher: Fetcher, source: dict[str, Any]) -> Capture:
+    """Capture one page the way a check would, without storing anything (the custom-platform
+    form's Test): an unsaved document that has no snapshots."""
+    from watcher_app.capture import capture_document
+
+    return capture_document(fetcher, Document(sources=[source]))

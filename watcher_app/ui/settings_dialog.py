@@ -33,11 +33,8 @@ from watcher_app.settings import (
     Settings,
     SettingsError,
     load_settings,
-    save_settings,
-    set_document_interval,
 )
-from watcher_app.store.models import Document
-from watcher_app.ui import links, queries, theme
+from watcher_app.ui import commands, links, queries, theme
 from watcher_app.ui.runtime import run_task
 
 THRESHOLDS = (("all", "All changes"), ("medium", "Medium and high severity"),
@@ -275,7 +272,7 @@ class SettingsDialog(QDialog):
         self.loaded.tray_hint_shown = current.tray_hint_shown
         settings = self.collect()
         try:
-            save_settings(settings)
+            commands.save_settings(settings)  # synchronous: a refusal shows in the dialog
         except SettingsError as exc:
             self.error.setText(str(exc))
             return
@@ -306,16 +303,20 @@ class SettingsDialog(QDialog):
         self.cred_value.clear()  # the value never stays in the widget longer than needed
         self.cred_note.setText("Storing…")
         # The password store may prompt or wait on D-Bus: never on the GUI thread.
-        run_task(lambda _r: (credentials.store(doc_id, kind, value),
-                             "Stored in the password store; it is sent only to "
-                             f"{credentials.bound_origin(doc_id)}.")[1],
-                 self._cred_done, self._cred_done)
+        def store(_r: object) -> str:
+            credentials.store(doc_id, kind, value)
+            return ("Stored in the password store; it is sent only to "
+                    f"{credentials.bound_origin(doc_id)}.")
+
+        run_task(store, self._cred_done, self._cred_done)
 
     def delete_credential(self) -> None:
         doc_id, kind = self._cred_target()
-        run_task(lambda _r: (credentials.delete(doc_id, kind),
-                             "Removed from the password store.")[1],
-                 self._cred_done, self._cred_done)
+        def delete(_r: object) -> str:
+            credentials.delete(doc_id, kind)
+            return "Removed from the password store."
+
+        run_task(delete, self._cred_done, self._cred_done)
 
     def _cred_done(self, message: str) -> None:
         self.cred_note.setText(message)
@@ -326,9 +327,9 @@ class IntervalDialog(QDialog):
         super().__init__(parent)
         self.document_id = document_id
         self.settings = load_settings()
-        doc = Document.get_by_id(document_id)
+        doc = queries.document_info(document_id)
         self.setWindowTitle("Check interval")
-        own = doc.check_interval_s
+        own = doc.own_interval_s
         self.own = QCheckBox("Use an &own interval for this document")
         self.own.setChecked(bool(own))
         self.edit = IntervalEdit("Own check interval")
@@ -350,8 +351,8 @@ class IntervalDialog(QDialog):
             layout.addWidget(w)
 
     def save(self) -> None:
-        try:
-            set_document_interval(self.document_id,
+        try:  # synchronous: the dialog shows a refusal in place and closes on success
+            commands.set_document_interval(self.document_id,
                                   self.edit.seconds() if self.own.isChecked() else None)
         except SettingsError as exc:
             self.error.setText(str(exc))

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QIcon, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QMenu,
@@ -137,7 +137,7 @@ class _Delegate(QStyledItemDelegate):
                                                               rect.right() - left))
         painter.restore()
 
-    def _spinner(self, painter: QPainter, rect: QRect, color: object) -> None:
+    def _spinner(self, painter: QPainter, rect: QRect, color: QColor) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pen = QPen(color, 2.2)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -192,7 +192,10 @@ class Sidebar(QTreeWidget):
         return str(item.data(0, KeyRole)) if item is not None else ""
 
     def key_of(self, index: Index) -> str:
-        return self._key(self.itemFromIndex(QModelIndex(index)))
+        # the proxy-free tree hands out persistent indexes too: the item is the same
+        plain = index if isinstance(index, QModelIndex) else self.model().index(
+            index.row(), index.column(), index.parent())
+        return self._key(self.itemFromIndex(plain))
 
     def refresh(self, platforms: list[PlatformStatus]) -> None:
         """Rebuild the platform rows, keeping the selection and expanded platforms."""
@@ -298,7 +301,7 @@ class Sidebar(QTreeWidget):
     def _menu(self, pos: QPoint) -> None:
         item = self.itemAt(pos)
         key = self._key(item)
-        if not key.startswith(("p:", "d:")):
+        if item is None or not key.startswith(("p:", "d:")):
             return
         self.setCurrentItem(item)
         menu = QMenu(self)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from typing import Any, overload
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette, QPixmap
 
+from watcher_app.clock import utcnow
 from watcher_app.config import resources_dir
-from watcher_app.store.models import utcnow
 
 # Filled badge colours: white text on them has >= 4.5:1 contrast.
 SEVERITY_COLORS = {"high": "#c62828", "medium": "#a85d00", "low": "#4f6b7a"}
@@ -160,6 +161,12 @@ def severity_icon(severity: str | None) -> QIcon:
 # --- text formatting ---------------------------------------------------------------------
 
 
+@overload
+def local(ts: dt.datetime) -> dt.datetime: ...
+@overload
+def local(ts: None) -> None: ...
+
+
 def local(ts: dt.datetime | None) -> dt.datetime | None:
     """Database times are naive UTC; show them in the user's local time."""
     if ts is None:
@@ -194,7 +201,7 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else (many or noun + 's')}"
 
 
-def change_size(stats: dict | None, *, short: bool = False) -> str:
+def change_size(stats: dict[str, Any] | None, *, short: bool = False) -> str:
     """"+120 / −34 words, 2 moved" (or "+120 −34" when short) from a Change's stats;
     tolerates missing keys."""
     stats = stats or {}

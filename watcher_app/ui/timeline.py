@@ -30,17 +30,15 @@ from PySide6.QtWidgets import (
 
 from watcher_app.netguard import WHY, url_class
 from watcher_app.outcomes import Outcome, VersionKind
-from watcher_app.settings import load_settings
-from watcher_app.store.models import Check, Document, Platform
 from watcher_app.ui import links, queries, theme
 from watcher_app.ui.backfill_panel import BackfillPanel
 from watcher_app.ui.paged import Column, PagedTableModel
-from watcher_app.ui.queries import TimelineEntry
+from watcher_app.ui.queries import CheckRow, TimelineEntry
 from watcher_app.ui.runtime import guarded
 from watcher_app.ui.settings_dialog import IntervalDialog
 
 Index = QModelIndex | QPersistentModelIndex
-KIND_LABELS = {VersionKind.FIRST: "First capture", VersionKind.CHANGE: "Change",
+KIND_LABELS: dict[str, str] = {VersionKind.FIRST: "First capture", VersionKind.CHANGE: "Change",
                VersionKind.NOISE: "Noise only \u2014 no alert",
                VersionKind.UPGRADE: "Technical upgrade \u2014 no alert"}
 
@@ -109,14 +107,16 @@ class _EntryDelegate(QStyledItemDelegate):
         painter.setPen(muted)
         painter.drawText(QRect(r.right() - pill_w - right_w, r.top(), right_w - 6, fm.height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
-        summary = (entry.summary or entry.note or "").split("\n")[0] or {
+        blurbs: dict[str, str] = {
             VersionKind.FIRST: "The text as Open Terms Archive first recorded it."
             if entry.imported else "The text as first captured.",
             VersionKind.NOISE: "Only layout, punctuation or page furniture moved; kept for the "
                                "record.",
             VersionKind.UPGRADE: "The extractor improved; same page, re-read. Kept for the "
                                  "record.",
-        }.get(entry.kind, "No summary.")
+        }
+        summary = (entry.summary or entry.note or "").split("\n")[0] or \
+            blurbs.get(entry.kind, "No summary.")
         if entry.folded:
             summary += (f" (+{entry.folded} archived noise version"
                         f"{'s' if entry.folded > 1 else ''} folded)")
@@ -152,7 +152,7 @@ def _entry_tip(entry: TimelineEntry) -> str:
     return "\n".join([*lines, queries.provenance_text(entry)])
 
 
-def _check_columns() -> list[Column[Check]]:
+def _check_columns() -> list[Column[CheckRow]]:
     return [
         Column("Time", lambda c: theme.when(c.started_at, seconds=True)),
         Column("Result", lambda c: queries.check_label(c)[0]),
@@ -220,7 +220,7 @@ class TimelineView(QWidget):
         self.list.setItemDelegate(_EntryDelegate(self.list, self.versions))
         self.list.setAccessibleName("Versions and changes")
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.checks: PagedTableModel[Check] = PagedTableModel(
+        self.checks: PagedTableModel[CheckRow] = PagedTableModel(
             _check_columns(), lambda o, n: [], foreground=self._check_color)
         self.table = QTableView()
         self.table.setModel(self.checks)
@@ -303,16 +303,17 @@ class TimelineView(QWidget):
         self.list.setCurrentIndex(self.versions.index(max(0, current), 0))
 
     def _header(self) -> None:
-        doc = Document.select(Document, Platform).join(Platform).where(
-            Document.id == self.document_id).get()
-        self.title.setText(f"{doc.platform.name} \u2014 {doc.type}")
-        url = (doc.sources or [{}])[0].get("url", "")
-        health = queries.health_of(doc.last_outcome, doc.consecutive_failures)
+        if self.document_id is None:
+            return
+        doc = queries.document_info(self.document_id)
+        self.title.setText(doc.label)
+        url = doc.url
+        health = doc.health
         state = theme.HEALTH_LABELS[health]
         if health in ("blocked", "failing", "degraded") and doc.last_reason:
             state += f": {doc.last_reason}"
-        every = theme.duration(load_settings().interval_for(doc))
-        own = " (own interval)" if doc.check_interval_s else ""
+        every = theme.duration(doc.interval_s)
+        own = " (own interval)" if doc.own_interval_s else ""
         muted = theme.muted_text().name()
         # The URL comes from a declaration and the reason may quote a page: both escaped.
         where = url_class(url)
@@ -323,7 +324,7 @@ class TimelineView(QWidget):
             f"last checked {links.esc(theme.ago(doc.last_check_at))} \u00b7 checked every "
             f"{links.esc(every)}{own}</span>{note}")
 
-    def _check_color(self, check: Check) -> QColor | None:
+    def _check_color(self, check: CheckRow) -> QColor | None:
         grey = queries.check_label(check)[1]
         if grey:
             return theme.muted_text()

@@ -99,8 +99,12 @@ class Site:
 
 
 def env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    # As a user's install runs: with its bytecode cached (this container sets
+    # PYTHONDONTWRITEBYTECODE, which recompiles every module at each start: ~0.15 s).
+    out = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    out["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return out
 
 
 def cli_check(home: Path, confirm_delay: float) -> tuple[float, list[str]]:

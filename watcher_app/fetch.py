@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import email.utils
+import functools
 import re
 import ssl
 import threading
@@ -253,6 +254,13 @@ def _classify(media: str, head: bytes, url: str) -> str:
     raise FetchError("binary-content", f"{url} is {media or 'unlabelled binary'}, not a document")
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's verifying context (certifi's CAs), built once per process: loading the CA file
+    costs ~30 ms, and every Fetcher has two pools (see below)."""
+    return httpx.create_ssl_context()
+
+
 class Fetcher:
     """Polite, bounded HTTP GETs. Thread-safe: share one per process or make several."""
 
@@ -280,8 +288,8 @@ class Fetcher:
 
     @staticmethod
     def _guarded(allow_private: bool, **network: Any) -> httpx.HTTPTransport:
-        transport = httpx.HTTPTransport()
-        ssl_context = transport._pool._ssl_context  # noqa: SLF001 - httpx builds it from certifi
+        ssl_context = _ssl_context()
+        transport = httpx.HTTPTransport(verify=ssl_context)
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20,
                               keepalive_expiry=5.0)  # httpx's defaults
         transport._pool = httpcore.ConnectionPool(  # noqa: SLF001 - httpx offers no hook

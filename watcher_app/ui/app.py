@@ -134,10 +134,12 @@ class AppController(QObject):
         and the in-app banner always follow them. `use_tray`: None detects a system tray,
         True forces the icon (tests), False goes without."""
         super().__init__()
-        # Checks run in a worker thread that is CPU-bound for a while (extraction, diff,
-        # analysis). Every SQLite step or Qt call of the GUI thread releases the GIL and must
-        # win it back; with the default 5 ms switch interval a view refresh of a few hundred
-        # such calls stalls the event loop for hundreds of ms. 0.5 ms keeps it fluid.
+        # Checks run in the worker process, but this process still has busy threads (the
+        # scheduler's, the view queries', the diff worker's). Every SQLite step or Qt call of
+        # the GUI thread releases the GIL and must win it back; a 0.5 ms switch interval keeps
+        # that short. Re-measured with bench_gui_stall (10 runs without it and gc.freeze: the
+        # change cycle's worst stall reached 41 and 55 ms; with both, 10 of 10 runs at or under
+        # 42 ms: `--default-switch-interval --no-gc-freeze` repeats the comparison).
         sys.setswitchinterval(0.0005)
         self.db, self.data_dir = db, data_dir
         self.hub = SignalHub()

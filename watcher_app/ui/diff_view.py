@@ -141,8 +141,6 @@ class DiffView(DiffNavigation, QWidget):
         self.view.setBatchSize(40)
         self.view.setWordWrap(True)  # also makes QListView re-lay rows out when its width changes
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.view.setLayoutMode(QListView.LayoutMode.Batched)  # lays out 150 rows per event
-        self.view.setBatchSize(150)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -50,33 +50,40 @@ def hosts_of(doc: Document) -> frozenset[str]:
 
 
 class HostSlots:
-    """Which hosts have one of our checks in flight, and how many checks run."""
+    """Which hosts have our checks in flight (at most `per_host` each), and how many run."""
 
-    def __init__(self, parallel: int = PARALLEL) -> None:
+    def __init__(self, parallel: int = PARALLEL, per_host: int = 1) -> None:
         self.parallel = max(1, parallel)
-        self.busy: set[str] = set()
+        self.per_host = max(1, per_host)
+        self.busy: dict[str, int] = {}
         self.running = 0
 
     def free(self, hosts: frozenset[str]) -> bool:
-        return self.running < self.parallel and not (hosts & self.busy)
+        return self.running < self.parallel and all(
+            self.busy.get(h, 0) < self.per_host for h in hosts)
 
     def take(self, hosts: frozenset[str]) -> None:
-        self.busy |= hosts
+        for h in hosts:
+            self.busy[h] = self.busy.get(h, 0) + 1
         self.running += 1
 
     def give(self, hosts: frozenset[str]) -> None:
-        self.busy -= hosts
+        for h in hosts:
+            self.busy[h] -= 1
+            if not self.busy[h]:
+                del self.busy[h]
         self.running -= 1
 
 
 def run_spread(items: Sequence[T], hosts: Callable[[T], frozenset[str]],
                work: Callable[[T], R], parallel: int = PARALLEL,
-               on_start: Callable[[T], None] | None = None) -> list[R]:
-    """`work(item)` for every item, in threads, never two at once on one host; results in
-    the order of `items`. `work` must not raise (callers record their own failures)."""
+               on_start: Callable[[T], None] | None = None, per_host: int = 1) -> list[R]:
+    """`work(item)` for every item, in threads, at most `per_host` at once on one host;
+    results in the order of `items`. `work` must not raise (callers record their own
+    failures)."""
     results: dict[int, R] = {}
     waiting = list(range(len(items)))
-    slots = HostSlots(parallel)
+    slots = HostSlots(parallel, per_host)
     cond = threading.Condition()
     keys = [hosts(item) for item in items]
 
@@ -130,7 +137,12 @@ def run_checks(monitor: Monitor, docs: Sequence[Document], *, parallel: int = PA
     def start(doc: Document) -> None:
         say(f"checking {doc.platform_id} / {doc.type} …")
 
-    outcomes = run_spread(docs, hosts_of, first, parallel, start)
+    # Two checks per host: while one reads and records its page, the next waits on the
+    # fetcher's host lock (fetch.py: one request per host in the process, so politeness is
+    # unchanged) and sends its request the moment the previous answer is in, instead of after
+    # that answer was read. Ten threads reading at once after each round of answers had added
+    # ~30 ms per document of a host to the cycle.
+    outcomes = run_spread(docs, hosts_of, first, 2 * parallel, start, per_host=2)
     if fatal:
         raise fatal[0]  # main() says what to do with a damaged database
     pending = [(doc, p) for doc, p in zip(docs, outcomes, strict=True)
@@ -150,7 +162,8 @@ def run_checks(monitor: Monitor, docs: Sequence[Document], *, parallel: int = PA
             finally:
                 monitor.db.close()
 
-        confirmed = run_spread(pending, lambda item: hosts_of(item[0]), second, parallel)
+        confirmed = run_spread(pending, lambda item: hosts_of(item[0]), second, 2 * parallel,
+                               per_host=2)
         if fatal:
             raise fatal[0]
         done = {doc.id: result for (doc, _), result in zip(pending, confirmed, strict=True)}

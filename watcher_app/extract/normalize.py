@@ -18,6 +18,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Re-exported: extraction and every output share one definition of what a terminal obeys.
@@ -56,7 +57,7 @@ CF_EMAIL_PLACEHOLDER = "[email protected]"
 CF_PLACEHOLDER = re.compile(r"\[\s*email\s+protected\s*\]?")
 
 
-def _chars_of(table: dict[int, object]) -> re.Pattern[str]:
+def _chars_of(table: Mapping[int, object]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]")
 
 

@@ -3,7 +3,7 @@
 The demo runs as a user would meet it: the picker on its fictional platforms, the first poll,
 then the demo's clock is moved on to its first scheduled edits (the AI-training flip, then the
 cosmetic edit) instead of waiting for them, and the app's own scheduler checks the pages.
-Checks run in-process here (the demo itself uses a check process per document; same code).
+Checks run in-process here (the demo itself uses the long-lived check worker; same code).
 
     xvfb-run -a python scripts/demo_screenshots.py      # or QT_QPA_PLATFORM=offscreen
 """

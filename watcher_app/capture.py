@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from watcher_app import credentials, render
-from watcher_app.drift import FallbackFinder, largest_block, trim_to_baseline
+from watcher_app.charset import decode_html
+from watcher_app.drift import Fallback, FallbackFinder, largest_block, trim_to_baseline
 from watcher_app.extract import Extracted, extract_document
 from watcher_app.extract.errors import PdfError
 from watcher_app.extract.normalize import text_words, words_sha256
@@ -269,12 +270,7 @@ def _fall_back(cap: Capture, got: _Fetched, drift: _Drift, index: int,
     """The declared selector matches nothing: read the same bytes with the first fallback that
     gives the policy (drift.py), trimmed to the current version's span. None found: the
     selector miss stands."""
-    candidates = drift.find(drift.doc, index, got.source)
-    if got.content_type != "application/pdf":
-        block = largest_block(got.raw().decode("utf-8", "replace"))
-        if block is not None and block.select not in [c.select for c in candidates]:
-            candidates.append(block)  # last: the element holding the most paragraph text
-    for fallback in candidates:
+    for fallback in _fallbacks(got, drift, index):
         read, trouble = _read(fallback.source(got.source), got.raw(), got.content_type,
                               got.charset, got.result.url)
         if trouble is None and read is not None and read.lines:
@@ -283,6 +279,17 @@ def _fall_back(cap: Capture, got: _Fetched, drift: _Drift, index: int,
                 {"source": got.source.get("url"), **fallback.describe()})
             return read, None
     return extracted, problem
+
+
+def _fallbacks(got: _Fetched, drift: _Drift, index: int) -> Iterator[Fallback]:
+    """The finder's fallbacks, then the element holding the most paragraph text. That last one
+    parses the page again, so it is looked for only when the others did not read the policy."""
+    found = drift.find(drift.doc, index, got.source)
+    yield from found
+    if got.content_type != "application/pdf":
+        block = largest_block(decode_html(got.raw(), got.charset))
+        if block is not None and block.select not in [f.select for f in found]:
+            yield block
 
 
 def _render_instead(cap: Capture, got: _Fetched, extracted: Extracted | None,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from watcher_app.catalog import Selector
 from watcher_app.store.models import Document, Setting
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,6 @@ log = logging.getLogger(__name__)
 SWITCH_KEY = "declaration.switched.{document}"
 
 STRUCTURE = ("main", "article", "[role=main]", "#content", ".content")
-
-
-Selector = str | dict[str, Any]  # a CSS selector, or OTA's {startBefore, endBefore…} range
 
 
 def selector_text(select: Sequence[Selector]) -> str:
@@ -122,8 +120,8 @@ def largest_block(raw_html: str) -> Fallback | None:
         return None
     _, node = max(scores.values(), key=lambda pair: pair[0])
     ident = (node.attributes.get("id") or "").strip()
-    classes = [c for c in (node.attributes.get("class") or "").split() if c.isidentifier()
-               or c.replace("-", "_").isidentifier()]
+    classes = [c for c in (node.attributes.get("class") or "").split()
+               if c.replace("-", "_").isidentifier()]
     if ident and ident.replace("-", "_").isidentifier():
         selector = f"#{ident}"
     elif classes:

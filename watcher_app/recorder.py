@@ -270,6 +270,15 @@ class Recorder:
             result.summary, result.effective_date = change.summary, change.effective_date
         return result
 
+    def declaration_switched(self, doc: Document, cap: Capture, reason: str,
+                             detail: dict[str, Any]) -> None:
+        """A document now read with a newer declaration whose stored page could not be re-read
+        with it: a check row says so (no version, no alert, its health untouched); its next
+        differing capture is the upgrade (ota/upgrade.py)."""
+        with self.db.atomic("IMMEDIATE"):
+            self._check_row(doc, utcnow(), Outcome.UPGRADE, Code.DECLARATION_UPGRADE, reason,
+                            cap, None, detail)
+
     def upgrade(self, doc: Document, cap: Capture, current: Version, code: str,
                 reason: str) -> CheckResult:
         """A technical re-reading of the current version's snapshot: never an alert."""

@@ -26,10 +26,11 @@ import peewee
 from watcher_app.drift import SWITCH_KEY
 from watcher_app.ota.candidates import Candidate, newer_declaration
 from watcher_app.ota.store import load_ota_catalog
-from watcher_app.outcomes import Code, Outcome
-from watcher_app.store.models import Check, Document, Setting, utcnow
+from watcher_app.outcomes import Code
+from watcher_app.store.models import Document, Setting, utcnow
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Switched:
@@ -54,7 +55,7 @@ def _reason(candidate: Candidate) -> str:
 def upgrade_declarations(db: peewee.Database, data_dir: Path,
                          now: dt.datetime | None = None) -> list[Switched]:
     """Switch every watched document whose OTA declaration was replaced; what was switched."""
-    from watcher_app.capture import recapture
+    from watcher_app.capture import Capture, recapture
     from watcher_app.recorder import Recorder, current_version
     from watcher_app.watchlist import active_documents
 
@@ -68,30 +69,30 @@ def upgrade_declarations(db: peewee.Database, data_dir: Path,
         if candidate is None:
             continue
         label = f"{doc.platform.name} {doc.type}"
-        old_urls = [s.get("url") for s in doc.sources or []]
         new_sources = candidate.sources_json()
-        reason = _reason(candidate)
-        with db.atomic("IMMEDIATE"):
-            Document.update(sources=new_sources).where(Document.id == doc.id).execute()
+        same_urls = [s.get("url") for s in doc.sources or []] == [s["url"] for s in new_sources]
         doc.sources = new_sources
+        reason = _reason(candidate)
         current = current_version(doc)
-        reread = False
-        if current is not None and current.snapshots and old_urls == [
-                s["url"] for s in new_sources]:
-            cap = recapture(doc, list(current.snapshots))
-            if cap is not None and cap.problem is None and cap.lines:
-                Recorder(db).upgrade(doc, cap, current, Code.DECLARATION_UPGRADE, reason)
-                reread = True
-        if not reread:
-            with db.atomic("IMMEDIATE"):
+        # Read before the write lock is taken (extraction); written in one transaction with
+        # the new sources, so a crash can never leave them switched without the upgrade or the
+        # mark that keeps the next capture from alerting.
+        cap = (recapture(doc, list(current.snapshots))
+               if current is not None and current.snapshots and same_urls else None)
+        if cap is not None and (cap.problem is not None or not cap.lines):
+            cap = None  # the stored page does not read with the new declaration
+        recorder = Recorder(db)
+        with db.atomic("IMMEDIATE"):
+            Document.update(sources=doc.sources).where(Document.id == doc.id).execute()
+            if cap is not None and current is not None:
+                recorder.upgrade(doc, cap, current, Code.DECLARATION_UPGRADE, reason)
+            else:
                 Setting.insert(key=SWITCH_KEY.format(document=doc.id),
                                value={"reason": reason, "at": utcnow().isoformat()}
                                ).on_conflict_replace().execute()
-                Check.create(document=doc, outcome=str(Outcome.UPGRADE),
-                             code=Code.DECLARATION_UPGRADE,
-                             reason=reason + "; its next capture is the new baseline",
-                             detail={"collection": candidate.collection,
-                                     "service": candidate.service_id})
+                recorder.declaration_switched(
+                    doc, Capture(), reason + "; its next capture is the new baseline",
+                    {"collection": candidate.collection, "service": candidate.service_id})
         log.info("%s: switched to %s's declaration", label, candidate.collection)
-        out.append(Switched(doc.id, label, candidate.collection, reread))
+        out.append(Switched(doc.id, label, candidate.collection, reread=cap is not None))
     return out

@@ -149,10 +149,14 @@ class Monitor:
                                "first version")
         switched = drift.pending_switch(doc)
         if switched is not None:  # the first capture with a newer OTA declaration
-            drift.clear_switch(doc)
+            # The mark goes only once this capture is recorded: a crash in between leaves it,
+            # and a later capture equal to the current text clears it just the same.
             if not cap.same_raw and cap.key_sha256 != current.key_sha256:
-                return rec.version(doc, cap, started, current, VersionKind.UPGRADE,
-                                   Code.DECLARATION_UPGRADE, switched)
+                upgraded = rec.version(doc, cap, started, current, VersionKind.UPGRADE,
+                                       Code.DECLARATION_UPGRADE, switched)
+                drift.clear_switch(doc)
+                return upgraded
+            drift.clear_switch(doc)
         if current.origin != Origin.LIVE:  # perhaps the first live capture after an import
             from watcher_app.backfill.live import first_live_capture
 

@@ -41,8 +41,13 @@ CLAUSES = [
 ]
 
 
+def paragraphs(clauses: list[str]) -> str:
+    """The policy's body (all but its title) as paragraphs."""
+    return "".join(f"<p>{c}</p>" for c in clauses[1:])
+
+
 def old_markup(clauses: list[str]) -> bytes:
-    body = "".join(f"<p>{c}</p>" for c in clauses[1:])
+    body = paragraphs(clauses)
     return (f"<html><head><title>Privacy</title></head><body><nav>Home Pricing Login</nav>"
             f"<div class='legal-article'><h1>{clauses[0]}</h1>{body}</div>"
             f"<footer>© Acme Cloud</footer></body></html>").encode()
@@ -51,7 +56,7 @@ def old_markup(clauses: list[str]) -> bytes:
 def new_markup(clauses: list[str], container: str = "main") -> bytes:
     """The restyled page: `.legal-article` is gone; `container` holds a site banner, the
     policy and a related-links block."""
-    body = "".join(f"<p>{c}</p>" for c in clauses[1:])
+    body = paragraphs(clauses)
     return (f"<html><head><title>Privacy</title></head><body><nav>Home Pricing Login</nav>"
             f"<{container}><div class='banner'><p>New: Acme Cloud 3.0 is here, read the "
             f"announcement on our blog today.</p></div><h1>{clauses[0]}</h1>{body}"
@@ -136,7 +141,7 @@ def test_the_first_fallback_that_reads_the_policy_wins(db, server: LoopbackServe
                  fallbacks=lambda doc, i, src: [ota, *structural_fallbacks(src)]) as monitor:
         doc = Document.get()
         monitor.check(doc)
-        body = "".join(f"<p>{c}</p>" for c in CLAUSES[1:])
+        body = paragraphs(CLAUSES)
         server.route("/privacy", (
             f"<html><body><main><p>Site-wide banner text that is not the policy at all, about "
             f"a product launch.</p><div id='policy-v2'><h1>{CLAUSES[0]}</h1>{body}</div></main>"
@@ -188,7 +193,7 @@ def test_health_says_read_with_a_fallback_and_the_declared_selector_comes_back(s
 def test_the_largest_text_block_when_no_common_container_holds_it(setup) -> None:
     server, doc, monitor = setup
     first = monitor.check(doc)
-    body = "".join(f"<p>{c}</p>" for c in CLAUSES[1:])
+    body = paragraphs(CLAUSES)
     server.route("/privacy", (
         f"<html><body><div class='top'><p>Home</p></div><div class='legal-body-v2'>"
         f"<h1>{CLAUSES[0]}</h1>{body}</div><div class='foot'><p>© Acme</p></div>"

@@ -40,8 +40,6 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
-    if not pairs and netloc == parts.netloc:
-        return url
     kept = [(name, REDACTED if value and (SECRET_NAMES.search(name) or looks_like_token(value))
              else value) for name, value in pairs]
     if kept == pairs and netloc == parts.netloc:

@@ -135,25 +135,32 @@ def count(statuses: list[str]) -> str:
     return ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses)))
 
 
+def run_scenarios(label: str, site: Site, args: argparse.Namespace, rng: random.Random,
+                  cycle: Callable[[], tuple[float, list[str]]]) -> None:
+    """Each scenario's runs of `cycle` (the CLI's or the app's), timed and summarised."""
+    for scenario in args.scenarios:
+        times: list[float] = []
+        seen: list[str] = []
+        runs = args.runs if scenario != "changed" else args.changed_runs
+        for _ in range(runs):
+            site.nonce = scenario == "nonce"
+            if scenario == "changed":
+                site.change_all(rng)
+            took, statuses = cycle()
+            times.append(took)
+            seen += statuses
+        site.nonce = False
+        extra = f" (confirm delay {args.confirm_delay:g} s)" if scenario == "changed" else ""
+        print(f"  {label} {scenario:9s}{extra}: {summary(times)} [{count(seen)}]")
+
+
 def run_cli(site: Site, args: argparse.Namespace, rng: random.Random) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         prepare(site, home)
         took, statuses = cli_check(home, 0)
         print(f"  CLI first cycle (first versions): {took:.2f} s ({count(statuses)})")
-        for scenario in args.scenarios:
-            times, seen = [], []
-            runs = args.runs if scenario != "changed" else args.changed_runs
-            for _ in range(runs):
-                site.nonce = scenario == "nonce"
-                if scenario == "changed":
-                    site.change_all(rng)
-                took, statuses = cli_check(home, args.confirm_delay)
-                times.append(took)
-                seen += statuses
-            site.nonce = False
-            extra = f" (confirm delay {args.confirm_delay:g} s)" if scenario == "changed" else ""
-            print(f"  CLI {scenario:9s}{extra}: {summary(times)} [{count(seen)}]")
+        run_scenarios("CLI", site, args, rng, lambda: cli_check(home, args.confirm_delay))
 
 
 def app_runner(home: Path, confirm_delay: float) -> Callable[[], Any]:
@@ -194,20 +201,7 @@ def run_app(site: Site, args: argparse.Namespace, rng: random.Random) -> None:
             assert scheduler.wait_idle(3600)
             print(f"  app first cycle (first versions, worker start): "
                   f"{time.perf_counter() - started:.2f} s")
-            for scenario in args.scenarios:
-                times, seen = [], []
-                runs = args.runs if scenario != "changed" else args.changed_runs
-                for _ in range(runs):
-                    site.nonce = scenario == "nonce"
-                    if scenario == "changed":
-                        site.change_all(rng)
-                    took, statuses = cycle()
-                    times.append(took)
-                    seen += statuses
-                site.nonce = False
-                extra = (f" (confirm delay {args.confirm_delay:g} s)" if scenario == "changed"
-                         else "")
-                print(f"  app {scenario:9s}{extra}: {summary(times)} [{count(seen)}]")
+            run_scenarios("app", site, args, rng, cycle)
         finally:
             scheduler.shutdown(wait=True)
             db.close()

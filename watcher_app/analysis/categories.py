@@ -327,9 +327,10 @@ def editorial_topics(diff: TextDiff, rules: Rules | None = None) -> tuple[Catego
     evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
     skip = {*rules.editorial["stopwords"], *rules.editorial["pronouns"]}
     for edit in diff.edits:
-        if edit.kind == "reworded" and all(
-                w.lower() in skip or not w[:1].isalnum() for w in edit.deleted + edit.inserted):
-            continue  # a fixed preposition or comma touches no topic
+        if edit.kind == "reworded" and (all(
+                w.lower() in skip or not w[:1].isalnum() for w in edit.deleted + edit.inserted)
+                or _letters(edit.deleted) == _letters(edit.inserted)):
+            continue  # a fixed preposition or comma, or moved emphasis, touches no topic
         text = "\n".join((edit.old, edit.new))
         for cat, patterns in rules.patterns.items():
             if cat in rules.modifiers or not rules.any_pattern[cat].search(text):
@@ -342,6 +343,14 @@ def editorial_topics(diff: TextDiff, rules: Rules | None = None) -> tuple[Catego
             quotes = dict.fromkeys(t for _, t in sorted(evidence[cat], key=lambda e: -e[0]))
             hits.append(CategoryHit(cat, round(value, 2), tuple(quotes)[:EVIDENCE_MAX]))
     return tuple(hits[:MAX_CATEGORIES])
+
+
+def _letters(tokens: Sequence[str]) -> str:
+    """The letters and digits of some tokens ("page_", "," -> "page"; markup is not a word)."""
+    return _NOT_LETTERS.sub("", "".join(tokens)).lower()
+
+
+_NOT_LETTERS = re.compile(r"[\W_]+")
 
 
 def select_categories(scored: Scored, params: Params | None = None,

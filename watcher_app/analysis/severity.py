@@ -146,7 +146,10 @@ def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
     cues = set(cfg["number_cues_before"])
     rename = bool(edit.deleted) and bool(edit.inserted)
     # "Twitter gives" -> "We give", "may offer" -> "may be offered": the same word inflected
-    words_on = {"old": [w.lower() for w in edit.deleted], "new": [w.lower() for w in edit.inserted]}
+    # (markdown emphasis moved across a comma, "page_," -> "page,_", changes no word: "_" is
+    # markup, not part of the word)
+    words_on = {"old": [w.lower().strip("_") for w in edit.deleted],
+                "new": [w.lower().strip("_") for w in edit.inserted]}
     short = set(cfg["short_words"])
     out: list[str] = []
     for side, spans, sentence in (("old", edit.old_spans, edit.old),
@@ -162,7 +165,9 @@ def substantive_tokens(edit: SentenceEdit, cfg: dict[str, Any]) -> list[str]:
                 or sentence[max(0, start - 1):start] in ("$", "€", "£")
                 or sentence[end:end + 1] == "%")
             for word in words(sentence[start:end]):
-                low = word.lower()
+                low = word.lower().strip("_")
+                if not low:
+                    continue
                 if low in units:
                     out.append(word)
                 elif _NUMBER.match(word) or _YEAR.match(word):

@@ -1,0 +1,84 @@
+"""Where a topic word or an act does not mean what it usually means: markup moved across a
+comma, an update banner, where data is stored (not how long), a rule against abusing an appeals
+channel (not an appeal), fraud named as what a practice prevents, a user distributing their own
+apps. Each case has its counterpart: the same words stating the real thing still count."""
+
+from __future__ import annotations
+
+from tests.analysis.conftest import Edit
+from watcher_app.analysis import analyze_change
+from watcher_app.analysis.acts import read_acts
+
+
+def _with_section(edit: Edit, body: str) -> str:
+    return edit("## 6. Contact", f"## 6. More\n{body}\n## 7. Contact")
+
+
+def test_emphasis_moved_across_a_comma_is_editorial(policy: str, edit: Edit) -> None:
+    old = _with_section(edit, "_If you cannot reach our Privacy page_, you or your agent can "
+                              "make a request by mail.")
+    new = old.replace("Privacy page_,", "Privacy page,_")
+    a = analyze_change(old, new)
+    assert (a.severity, a.categories) == ("low", ("editorial",))
+    # a word changed in the same place is not
+    changed = old.replace("by mail.", "by mail only.")
+    assert not analyze_change(old, changed).severity_reason.startswith("Low: editorial")
+
+
+def test_an_update_banner_is_editorial(policy: str, edit: Edit) -> None:
+    banner = ("We're updating our Terms of Service on 30 July 2026 to make them easier to "
+              "understand.\nUntil then, the terms below continue to apply.\n"
+              "See a preview of the new terms\nReview a summary of key changes")
+    new = edit("Last updated: March 3, 2025", f"Last updated: March 3, 2025\n{banner}")
+    a = analyze_change(policy, new)
+    assert (a.severity, a.categories) == ("low", ("editorial",))
+
+
+def test_where_data_is_stored_is_not_how_long_it_is_kept() -> None:
+    for sentence in ("Personal data is generally stored by Example Inc. in the United States.",
+                     "Regardless of where your personal data is stored, we protect it.",
+                     "Your data is stored on servers located in Ireland."):
+        assert "retain" not in read_acts(sentence), sentence
+    for sentence in ("Your personal data is stored for five years after you close your account.",
+                     "We retain your messages until you delete them."):
+        assert "retain" in read_acts(sentence), sentence
+
+
+def test_a_rule_against_abusing_appeals_is_not_an_appeal_right() -> None:
+    assert "appeal" not in read_acts("You may not misuse any reporting or appeals channel, "
+                                     "such as by making groundless reports or appeals.")
+    assert "appeal" in read_acts("You may appeal any decision to remove your content.")
+
+
+def test_a_rule_against_misusing_appeals_dropped_is_not_a_lost_control(policy: str,
+                                                                      edit: Edit) -> None:
+    rule = ("You may not misuse any reporting or appeals channel, such as by making "
+            "fraudulent or groundless reports or appeals.")
+    old = _with_section(edit, f"We review reports of content that breaks our rules.\n{rule}")
+    a = analyze_change(old, old.replace(f"\n{rule}", ""))
+    assert a.severity != "high", a.severity_reason
+    assert "user-rights" not in a.categories
+    # dropping the appeal itself is the high change it always was
+    appeal = "You may appeal any decision to remove your content."
+    old = _with_section(edit, f"We review reports of content that breaks our rules.\n{appeal}")
+    lost = analyze_change(old, old.replace(f"\n{appeal}", ""))
+    assert lost.severity == "high", lost.severity_reason
+
+
+def test_fraud_prevented_is_a_purpose_not_a_conduct_rule(policy: str, edit: Edit) -> None:
+    old = _with_section(edit, "We use your data to provide the Services.")
+    purpose = old.replace("provide the Services.", "provide the Services and to detect and "
+                          "prevent fraud and abuse.")
+    assert "acceptable-use" not in analyze_change(old, purpose).categories
+    rule = old.replace("provide the Services.", "provide the Services.\nYou may not use the "
+                       "Services to commit fraud or to harass others.")
+    assert "acceptable-use" in analyze_change(old, rule).categories
+
+
+def test_users_distributing_their_apps_grant_no_licence(policy: str, edit: Edit) -> None:
+    old = _with_section(edit, "Developers can distribute apps from our store.")
+    new = old.replace("from our store.", "from our store and from alternative marketplaces.")
+    assert "content-license" not in analyze_change(old, new).categories
+    grant = old.replace("from our store.", "from our store.\nYou grant us a licence to "
+                        "reproduce, modify and distribute your content.")
+    assert "content-license" in analyze_change(old, grant).categories

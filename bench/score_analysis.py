@@ -254,6 +254,7 @@ def _category_f1(cases: list[Case], readings: list[Reading], params: Params) -> 
 
 EXHAUSTIVE = ("cat_min", "cat_rel", "cat_strong", "cat_max")  # searched jointly
 SMOOTH = True  # categories: fit the smoothed F1 (see fit)
+MARGIN = float(os.environ.get("MARGIN", "0.005"))
 
 
 def fit(cases: list[Case], readings: list[Reading], start: Params | None = None,
@@ -298,14 +299,24 @@ def fit(cases: list[Case], readings: list[Reading], start: Params | None = None,
             candidates = [{n: v} for n in singles for v in GRID[n]]
             if names is CATEGORY_PARAMS:
                 candidates = joint + candidates
-            for change in candidates:
-                candidate = params.with_(**change)
-                got = objective(candidate)
-                if got > best + 1e-9:
-                    best, params, improved = got, candidate, True
+            margin = MARGIN if names is CATEGORY_PARAMS else 1e-9
+            scored = [(objective(c), c) for c in (params.with_(**ch) for ch in candidates)]
+            top = max(got for got, _ in scored)
+            if top > best + margin:
+                # of the candidates within `margin` of the best, the one closest to the
+                # hand-set defaults: a tie is not evidence for moving a threshold
+                near = [c for got, c in scored if got >= top - margin]
+                params = min(near, key=_distance_from_defaults)
+                best, improved = objective(params), True
             if not improved:
                 break
     return params
+
+
+def _distance_from_defaults(p: Params) -> int:
+    default = Params()
+    return sum(abs(GRID[n].index(getattr(p, n)) - GRID[n].index(getattr(default, n)))
+               for n in GRID if getattr(default, n) in GRID[n])
 
 
 def leave_one_document_out(cases: list[Case], readings: list[Reading],

@@ -58,3 +58,15 @@ def test_limited_scope() -> None:
     assert is_limited("We share data.", ("Privacy Policy", "Additional terms for California"))
     assert not is_limited("We share data.", ("European Privacy Notice", "Sharing"))
     assert not is_limited("We share data with partners.", ())
+
+
+def test_an_opt_out_stated_in_the_next_sentence_makes_a_practice_on_by_default() -> None:
+    sentence = "We use your content to train and improve our models."
+    for block, state in (
+            (f"{sentence} You can opt out at any time under Settings.", 2),
+            (f"{sentence} You can opt out of model training in Settings.", 2),
+            # an opt-out from something else leaves training simply allowed
+            (f"{sentence} You can opt out of marketing e-mails.", 3),
+            (f"{sentence} You can opt out of personalised advertising.", 3),
+            (sentence, 3)):
+        assert read_acts(sentence, block)["train"].state == state, block

@@ -35,6 +35,7 @@ from watcher_app.analysis.rules import (
     make_pattern,
 )
 from watcher_app.analysis.sections import SentenceEdit
+from watcher_app.analysis.tokens import split_sentences
 
 LEVELS = ("low", "medium", "high")
 ABSENT = -1  # the act is not stated in this version of the clause
@@ -272,7 +273,35 @@ def read_act(sentence: str, act: Act, block: str = "", lead: str = "",
         read = _state(sentence, m.start(), m.end(), act, lex, rules)
         if best is None or read.state > best.state:
             best = read
+    if best is not None and best.state == 3 and act.kind == "practice" and block \
+            and _paragraph_opt_out(sentence, block, act, lex):
+        # "We use your content to train our models. You can opt out at any time." is on by
+        # default with an opt-out, though the opt-out is a sentence of its own
+        best = ActRead(act, 2, best.span, best.cues)
     return best
+
+
+_BARE_OPT_OUT = re.compile(
+    r"\b(opt[- ]?out|object|turn (it|this|that|them) off|disable (it|this|that|them))"
+    r"(?!\s+of\b)(?!\s+(to|from)\b)", re.IGNORECASE)
+
+
+def _paragraph_opt_out(sentence: str, block: str, act: Act, lex: Lexicon) -> bool:
+    """Does another sentence of the paragraph offer an opt-out from this practice: one that
+    names it ("you can opt out of model training"), or names nothing ("you can opt out at any
+    time")? An opt-out from something else ("opt out of marketing e-mails") is not one."""
+    if sentence not in block:
+        return False
+    for other in split_sentences(block):
+        if other == sentence or other in sentence or not lex.opt_out.search(other):
+            continue
+        if act.key is not None and act.key.search(other):
+            return True
+        if _BARE_OPT_OUT.search(other) and not any(
+                a.kind == "practice" and a.key is not None and a.key.search(other)
+                for a in lex.acts):
+            return True
+    return False
 
 
 _USER_SUBJECT = re.compile(r"(?:^|\W)(you|users?|members?|people|others)\s+(?:[\w'-]+\s+){0,3}$",

@@ -290,8 +290,8 @@ def _paragraph_opt_out(sentence: str, block: str, act: Act, lex: Lexicon) -> boo
     """Does another sentence of the paragraph offer an opt-out from this practice: one that
     names it ("you can opt out of model training"), or names nothing ("you can opt out at any
     time")? An opt-out from something else ("opt out of marketing e-mails") is not one."""
-    if sentence not in block:
-        return False
+    if sentence not in block or not lex.opt_out.search(block.replace(sentence, " ")):
+        return False  # (the cheap test first: most paragraphs offer no opt-out at all)
     for other in split_sentences(block):
         if other == sentence or other in sentence or not lex.opt_out.search(other):
             continue

@@ -36,6 +36,7 @@ from watcher_app.watchlist import add_custom
 CHILD = REPO / "tests" / "support" / "crash_child.py"
 BASE = (PAGES / "base.html").read_text(encoding="utf-8")
 RUNS = 60
+MAX_RUNS = 120  # more kills when the first RUNS did not reach every state (a loaded machine)
 SEED = 20260325
 FAILURES = ("error", "blocked")
 
@@ -222,13 +223,23 @@ def test_sigkill_during_checks_never_corrupts_the_history(tmp_path: Path,
     rng = random.Random(SEED)
     statuses: Counter[str] = Counter()
     kills: Counter[str] = Counter()
-    for run in range(RUNS):
+
+    def covered() -> bool:
+        # what the kills must have reached; on a loaded machine the children get less done
+        # before each kill, so the test kills more of them rather than failing for it
+        return (kills["opening"] >= 3 and kills["random"] >= 10
+                and kills["in a transaction"] >= 6 and statuses["changed"] >= 5
+                and statuses["unchanged"] >= 10 and statuses["error"] >= 1)
+
+    run = 0
+    while run < RUNS or (not covered() and run < MAX_RUNS):
         kill = run_and_kill(data, rng)
         statuses.update(kill.statuses)
         kills[kill.when] += 1
         kills["in a transaction"] += kill.in_transaction
         problems = table_problems(data / DB_FILENAME)
-        assert not problems, f"after kill {run + 1} of {RUNS} ({kill}): {problems}"
+        run += 1
+        assert not problems, f"after kill {run} ({kill}): {problems}"
 
     print(f"kills: {dict(kills)}; checks the children reported: {dict(statuses)}")
     # The kills really landed everywhere: opening, mid-cycle, inside write transactions.
@@ -272,4 +283,5 @@ def test_sigkill_during_checks_never_corrupts_the_history(tmp_path: Path,
     finally:
         db.close()
     assert not table_problems(data / DB_FILENAME)
-    assert time.monotonic() - started < 120
+    # a guard against a child that hangs, not a speed target (bench/ measures speed)
+    assert time.monotonic() - started < 300

@@ -254,16 +254,17 @@ def _category_f1(cases: list[Case], readings: list[Reading], params: Params) -> 
 
 EXHAUSTIVE = ("cat_min", "cat_rel", "cat_strong", "cat_max")  # searched jointly
 SMOOTH = True  # categories: fit the smoothed F1 (see fit)
-MARGIN = float(os.environ.get("MARGIN", "0.005"))
+MARGIN = 0.005  # categories: a threshold moves only for a gain above this (see fit)
 
 
 def fit(cases: list[Case], readings: list[Reading], start: Params | None = None,
         sweeps: int = 3) -> Params:
     """The thresholds that score best on these cases, from the small grid of params.GRID: the
-    main category thresholds (EXHAUSTIVE) searched jointly, every other parameter by
-    coordinate ascent (one at a time, a change kept only when it scores strictly better), a
-    few sweeps of both. Categories by micro F1; severity by exact severity with a high<->low
-    confusion costing FLIP_PENALTY."""
+    main category thresholds (EXHAUSTIVE) searched jointly, every other parameter one at a
+    time. Each sweep scores every such move from the current point and takes the best one when
+    it gains more than the margin (MARGIN for the categories); of the moves within the margin
+    of the best, the one nearest the defaults. A few sweeps of both. Categories by micro F1;
+    severity by exact severity with a high<->low confusion costing FLIP_PENALTY."""
     params = start or Params()
     raw: dict[Params, float] = {}
 
@@ -305,9 +306,9 @@ def fit(cases: list[Case], readings: list[Reading], start: Params | None = None,
             if top > best + margin:
                 # of the candidates within `margin` of the best, the one closest to the
                 # hand-set defaults: a tie is not evidence for moving a threshold
-                near = [c for got, c in scored if got >= top - margin]
-                params = min(near, key=_distance_from_defaults)
-                best, improved = objective(params), True
+                near = [(got, c) for got, c in scored if got >= top - margin]
+                best, params = min(near, key=lambda pair: _distance_from_defaults(pair[1]))
+                improved = True
             if not improved:
                 break
     return params

@@ -126,6 +126,7 @@ class Lexicon:
     any_act: Folded
     consent: Folded
     opt_out: Folded
+    opt_out_alone: Folded  # an opt-out naming nothing it opts out of ("opt out at any time")
     discretion: Folded
     exception: Folded
     refusal: Folded
@@ -193,6 +194,7 @@ def _compile(cfg: dict[str, Any]) -> Lexicon:
         any_act=Folded("|".join(f"(?:{a.key.source if a.key else a.pattern.regex.source})"
                                 for a in acts)),
         consent=Folded(mod["consent"]), opt_out=Folded(mod["opt_out"]),
+        opt_out_alone=Folded(mod["opt_out_alone"]),
         discretion=Folded(mod["discretion"]), exception=Folded(mod["exception"]),
         refusal=Folded(mod["refusal"]), absence=Folded(mod["absence"]),
         negated_after=Folded(mod["negated_after"]),
@@ -281,11 +283,6 @@ def read_act(sentence: str, act: Act, block: str = "", lead: str = "",
     return best
 
 
-_BARE_OPT_OUT = re.compile(
-    r"\b(opt[- ]?out|object|turn (it|this|that|them) off|disable (it|this|that|them))"
-    r"(?!\s+of\b)(?!\s+(to|from)\b)", re.IGNORECASE)
-
-
 def _paragraph_opt_out(sentence: str, block: str, act: Act, lex: Lexicon) -> bool:
     """Does another sentence of the paragraph offer an opt-out from this practice: one that
     names it ("you can opt out of model training"), or names nothing ("you can opt out at any
@@ -297,7 +294,7 @@ def _paragraph_opt_out(sentence: str, block: str, act: Act, lex: Lexicon) -> boo
             continue
         if act.key is not None and act.key.search(other):
             return True
-        if _BARE_OPT_OUT.search(other) and not any(
+        if lex.opt_out_alone.search(other) and not any(
                 a.kind == "practice" and a.key is not None and a.key.search(other)
                 for a in lex.acts):
             return True

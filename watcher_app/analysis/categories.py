@@ -345,12 +345,12 @@ def editorial_topics(diff: TextDiff, rules: Rules | None = None) -> tuple[Catego
     return tuple(hits[:MAX_CATEGORIES])
 
 
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
 def _letters(tokens: Sequence[str]) -> str:
     """The letters and digits of some tokens ("page_", "," -> "page"; markup is not a word)."""
     return _NOT_LETTERS.sub("", "".join(tokens)).lower()
-
-
-_NOT_LETTERS = re.compile(r"[\W_]+")
 
 
 def select_categories(scored: Scored, params: Params | None = None,

@@ -94,8 +94,13 @@ def main() -> int:
                 .where(Document.platform == "quillmind").order_by(Change.id.desc()).first())
         assert window.banner.change_id == flip.id
         window.banner.view_btn.click()
-        QTest.qWait(1000)
         diff = window.diff
+        # the diff is computed in a worker: wait for its changes, not a fixed time (a second
+        # was too short on a busy machine)
+        deadline = time.monotonic() + 30
+        while len(diff.model.stops) < 2 and time.monotonic() < deadline:
+            QTest.qWait(100)
+        QTest.qWait(300)
         diff.next_change()  # the training clause (the first change is the date line)
         heading = diff.model.index(diff.model.stops[1] - 1, 0)
         diff.view.scrollTo(heading, diff.view.ScrollHint.PositionAtTop)

@@ -70,3 +70,19 @@ def test_an_opt_out_stated_in_the_next_sentence_makes_a_practice_on_by_default()
             (f"{sentence} You can opt out of personalised advertising.", 3),
             (sentence, 3)):
         assert read_acts(sentence, block)["train"].state == state, block
+
+
+def test_the_opt_out_of_a_practice_on_by_default_is_not_listed_again_as_a_control() -> None:
+    from watcher_app.analysis import analyze_change
+
+    old = "# Privacy\n\n## Training\n\nWe do not use your content to train our models.\n"
+    flip = old.replace("We do not use your content to train our models.",
+                       "We use your content to train our models. "
+                       "You can opt out at any time in Settings.")
+    whats = [f.what for f in analyze_change(old, flip).findings]
+    assert whats == ["AI training on users' data is now on by default (users must opt out)"]
+    assert analyze_change(old, flip).categories == ("ai-training",)
+    # an opt-out added in a paragraph of its own is still a user control added
+    elsewhere = old + "\n## Sharing\n\nYou can opt out of sharing at any time.\n"
+    assert any("adds a user control: an opt-out" in f.what
+               for f in analyze_change(old, elsewhere).findings)

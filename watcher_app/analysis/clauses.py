@@ -40,10 +40,12 @@ from watcher_app.analysis.rules import Rules, load_rules
 from watcher_app.analysis.sections import SentenceEdit, TextDiff, word_changes
 from watcher_app.analysis.tokens import TOKEN
 
-__all__ = ["LEVELS", "Finding", "clip", "compare_clause", "is_limited", "sentence_findings"]
+__all__ = ["LEVELS", "Finding", "clip", "compare_clause", "folded_opt_outs", "is_limited",
+           "sentence_findings"]
 
 # --- comparing two versions of a clause ---------------------------------------------------
 
+OPT_OUT_ACT = "opt-out"  # the user control folded into a practice on by default (see below)
 CLASS_NAMES = {"protection": "a protection", "control": "a user control"}
 _PHRASES = {
     # (kind group, old state, new state) -> words; {name} is the act's name
@@ -253,6 +255,25 @@ def sentence_findings(diff: TextDiff, editorial: Sequence[bool],
             # stating it)
             out[k] = _whole(edit, rules, counts)
     return out
+
+
+def folded_opt_outs(edits: Sequence[SentenceEdit], per_edit: Sequence[Sequence[Finding]],
+                    rules: Rules | None = None) -> frozenset[Finding]:
+    """The findings to leave out of the list a user reads: an opt-out added in the paragraph
+    of a practice that now reads "on by default (users must opt out)" is that practice's
+    modality, already said by its finding; listed again as "adds a user control: an opt-out
+    (in users' favour)" beside it, it reads as a contradiction. An opt-out added anywhere
+    else is still a control added. (Scoring keeps it: the edit is about that practice.)"""
+    names = {a.id: a.name for a in lexicon(rules or load_rules()).acts}
+    by_default = {(edits[k].new_block, f.topic) for k, found in enumerate(per_edit)
+                  for f in found
+                  if f.kind == "state" and f.effect == "worse" and f.act in names
+                  and f.what == _PHRASES[("more", "to2")].format(name=names[f.act])}
+    if not by_default:
+        return frozenset()
+    return frozenset(f for k, found in enumerate(per_edit) for f in found
+                     if f.act == OPT_OUT_ACT and f.effect == "better" and f.whole
+                     and edits[k].new_block and (edits[k].new_block, f.topic) in by_default)
 
 
 MAX_ACT_PAIRS = 200  # sentences looked at for act pairing (a wholesale rewrite has thousands)

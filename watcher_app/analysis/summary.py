@@ -15,7 +15,7 @@ from watcher_app.analysis.categories import (
     score_categories,
     select_categories,
 )
-from watcher_app.analysis.clauses import sentence_findings
+from watcher_app.analysis.clauses import folded_opt_outs, sentence_findings
 from watcher_app.analysis.dates import find_effective_date
 from watcher_app.analysis.params import Params, load_params
 from watcher_app.analysis.rules import Rules, load_rules
@@ -159,6 +159,7 @@ def read_change(old_text: str, new_text: str, *, rules: Rules | None = None,
     for k, value in zip(narrow, scored.significance, strict=True):
         significance[wide[k]] = value
     fired = fire_triggers(judged, editorial, rules)
+    folded = folded_opt_outs(judged.edits, per_edit, rules)
     local = editorial_topics(judged, rules) if diff.edits and all(editorial) else ()
     # the sentences a finding or trigger is about come first, then the weightiest by topic
     weight = [0.0] * len(diff.edits)
@@ -175,7 +176,8 @@ def read_change(old_text: str, new_text: str, *, rules: Rules | None = None,
     return Reading(
         diff=diff, judged=judged, editorial=tuple(editorial),
         # (the two halves of a clause rewritten share one list of findings: counted once)
-        clause_findings=tuple(dict.fromkeys(f for found in per_edit for f in found)),
+        clause_findings=tuple(dict.fromkeys(f for found in per_edit for f in found
+                                            if f not in folded)),
         statement_findings=tuple(_unread(fired, judged.edits, per_edit)),
         scored=scored, local=local,
         editorial_hit=_editorial_hit(judged.edits, editorial),

@@ -1,7 +1,7 @@
 """Where a topic word or an act does not mean what it usually means: markup moved across a
 comma, an update banner, where data is stored (not how long), a rule against abusing an appeals
 channel (not an appeal), fraud named as what a practice prevents, a user distributing their own
-apps. Each case has its counterpart: the same words stating the real thing still count."""
+apps, consent withdrawn (not a purchase). Each case has its counterpart: the same words stating the real thing still count."""
 
 from __future__ import annotations
 
@@ -82,3 +82,13 @@ def test_users_distributing_their_apps_grant_no_licence(policy: str, edit: Edit)
     grant = old.replace("from our store.", "from our store.\nYou grant us a licence to "
                         "reproduce, modify and distribute your content.")
     assert "content-license" in analyze_change(old, grant).categories
+
+
+def test_withdrawing_consent_is_not_cancelling_a_purchase() -> None:
+    for sentence in ("You have the right to withdraw that consent at any time.",
+                     "You have the right to withdraw your consent to marketing."):
+        assert "cancel" not in read_acts(sentence), sentence
+    # the consumer's right of withdrawal from a contract still is one
+    for sentence in ("You have the right to withdraw from this contract within 14 days.",
+                     "The right of withdrawal does not apply to digital content."):
+        assert "cancel" in read_acts(sentence), sentence

@@ -1,7 +1,8 @@
 """Where a topic word or an act does not mean what it usually means: markup moved across a
 comma, an update banner, where data is stored (not how long), a rule against abusing an appeals
 channel (not an appeal), fraud named as what a practice prevents, a user distributing their own
-apps, consent withdrawn (not a purchase). Each case has its counterpart: the same words stating the real thing still count."""
+apps, consent withdrawn (not a purchase), a financial interest transferred (not data). Each case
+has its counterpart: the same words stating the real thing still count."""
 
 from __future__ import annotations
 
@@ -92,3 +93,13 @@ def test_withdrawing_consent_is_not_cancelling_a_purchase() -> None:
     for sentence in ("You have the right to withdraw from this contract within 14 days.",
                      "The right of withdrawal does not apply to digital content."):
         assert "cancel" in read_acts(sentence), sentence
+
+
+def test_a_financial_interest_transferred_is_no_data_shared() -> None:
+    sentence = ("You and we agree to disclose any financial interest that you or we have "
+                "assigned or transferred to a third party.")
+    assert "share" not in read_acts(sentence)
+    # data transferred, or "it" where the paragraph says what it is, still is
+    assert read_acts("We transfer your personal data to third parties.")["share"].state == 3
+    block = "We collect your precise location. We share it with our partners."
+    assert read_acts("We share it with our partners.", block)["share"].state == 3

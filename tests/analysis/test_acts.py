@@ -44,6 +44,10 @@ def test_acts_and_their_states(sentence: str, act: str, state: int) -> None:
 def test_a_rule_for_users_is_not_a_platform_practice() -> None:
     assert "sell" not in states("You may not sell data you obtain from the service.")
     assert "share" not in states("You can choose to share your playlists with friends.")
+    # an item of "You agree to: (1) ...; (2) not share or transfer your account ..."
+    assert states("(2) not share or transfer your account (e.g., sell or transfer the "
+                  "personal data of others);") == {}
+    assert states("2. We do not sell your data.") == {"sell": 0}
 
 
 def test_clip_keeps_short_sentences_whole_and_cuts_long_ones() -> None:

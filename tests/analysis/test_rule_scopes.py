@@ -105,7 +105,7 @@ def test_a_financial_interest_transferred_is_no_data_shared() -> None:
     assert read_acts("We share it with our partners.", block)["share"].state == 3
 
 
-def test_an_appeal_from_an_arbitration_award_is_about_dispute_resolution() -> None:
+def test_an_appeal_to_arbitration_or_a_disputes_body_is_about_dispute_resolution() -> None:
     from watcher_app.analysis.acts import topic_of
     from watcher_app.analysis.rules import load_rules
 
@@ -114,6 +114,8 @@ def test_an_appeal_from_an_arbitration_award_is_about_dispute_resolution() -> No
 
     assert topic("If several parties appeal from a final award in an arbitration, the "
                  "appeals are heard together.") == "dispute-resolution"
+    assert topic("You may refer the matter to an independent dispute resolution body."
+                 ) == "dispute-resolution"
     # an appeal of a moderation decision, or a plain one, is not
     assert topic("You can appeal a decision to suspend your account.") == "acceptable-use"
     assert topic("You can appeal our decision.") == "user-rights"

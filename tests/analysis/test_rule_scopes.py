@@ -1,8 +1,8 @@
 """Where a topic word or an act does not mean what it usually means: markup moved across a
 comma, an update banner, where data is stored (not how long), a rule against abusing an appeals
 channel (not an appeal), fraud named as what a practice prevents, a user distributing their own
-apps, consent withdrawn (not a purchase), a financial interest transferred (not data). Each case
-has its counterpart: the same words stating the real thing still count."""
+apps, consent withdrawn (not a purchase), a financial interest transferred or an award received
+(not data). Each case has its counterpart: the same words stating the real thing still count."""
 
 from __future__ import annotations
 
@@ -119,3 +119,13 @@ def test_an_appeal_to_arbitration_or_a_disputes_body_is_about_dispute_resolution
     # an appeal of a moderation decision, or a plain one, is not
     assert topic("You can appeal a decision to suspend your account.") == "acceptable-use"
     assert topic("You can appeal our decision.") == "user-rights"
+
+
+def test_an_award_received_is_no_data_collected() -> None:
+    assert "collect" not in read_acts("This applies in any arbitration in which either you or "
+                                      "we receive a final award of $250,000 or more.")
+    # data, or what the paragraph says it is, received still is
+    assert read_acts("We collect your name, email address and phone number.")["collect"].state == 3
+    assert read_acts("We receive it from your device.",
+                     "Your location is shared by your phone. We receive it from your device."
+                     )["collect"].state == 3

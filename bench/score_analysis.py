@@ -372,7 +372,40 @@ def run_loo(cases: list[Case], verbose: bool = False) -> dict[str, dict[str, dic
                   result["loo"])
     print_figures(f"fit (thresholds fitted on all {len(cases)} changes): {params}",
                   result["fit"])
+    print_breakdown(loo, [len(r.diff.edits) for r in readings])
     return result
+
+
+SIZE_BUCKETS = ((0, 5), (6, 30), (31, 10**9))  # edited sentences (the diff's edits)
+
+
+def print_breakdown(outcomes: list[Outcome], sizes: list[int]) -> None:
+    """The LOO figures by the change's size, and per category (tp/fp/fn, precision, recall):
+    the tables of bench/README.md."""
+    print("leave-one-document-out by size (edited sentences):")
+    for low, high in SIZE_BUCKETS:
+        mine = [o for o, n in zip(outcomes, sizes, strict=True) if low <= n <= high]
+        if mine:
+            m = score(mine)
+            label = f"{low}-{high}" if high < 10**9 else f"more than {low - 1}"
+            print(f"  {label:20} category_f1={m['category_f1']:.3f} "
+                  f"severity_exact={m['severity_exact']:.3f} over {m['n']} changes")
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # labelled, tp, fp, fn
+    for o in outcomes:
+        want, have = o.case.categories, set(o.categories)
+        for c in want:
+            counts[c][0] += 1
+        for c in want & have:
+            counts[c][1] += 1
+        for c in have - want:
+            counts[c][2] += 1
+        for c in want - have:
+            counts[c][3] += 1
+    print("leave-one-document-out per category: labelled tp/fp/fn precision recall")
+    for c, (n, tp, fp, fn) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
+        recall = f"{tp / n:.2f}" if n else "-"
+        print(f"  {c:20} {n:3} {tp}/{fp}/{fn} {precision} {recall}")
 
 
 def write_fit(cases: list[Case], path: Path | None = None) -> Params:

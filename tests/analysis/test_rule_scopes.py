@@ -2,7 +2,8 @@
 comma, an update banner, where data is stored (not how long), a rule against abusing an appeals
 channel (not an appeal), fraud named as what a practice prevents, a user distributing their own
 apps, consent withdrawn (not a purchase), a financial interest transferred or an award received
-(not data). Each case has its counterpart: the same words stating the real thing still count."""
+(not data), a software licence or a lone "modify" (not a content licence). Each case has its
+counterpart: the same words stating the real thing still count."""
 
 from __future__ import annotations
 
@@ -129,3 +130,21 @@ def test_an_award_received_is_no_data_collected() -> None:
     assert read_acts("We receive it from your device.",
                      "Your location is shared by your phone. We receive it from your device."
                      )["collect"].state == 3
+
+
+def test_a_software_licence_or_a_lone_modify_is_no_content_licence() -> None:
+    from watcher_app.analysis.categories import score_categories
+    from watcher_app.analysis.sections import diff_sentences
+
+    def topics(old: str, new: str) -> set[str]:
+        diff = diff_sentences(old, new)
+        return {h.name for h in score_categories(diff, [False] * len(diff.edits)).hits}
+
+    base = "# Terms\n\n## Features\n\nWe offer tools to recommend content.\n"
+    for added in ("AI features are on for accounts with a Business license package.",
+                  "Our tools serve customers, their licensed end users and guests.",
+                  "We updated this section to modify language about how features work."):
+        assert "content-license" not in topics(base, base + f"\n{added}\n"), added
+    # a grant of rights in users' content still is one
+    grant = "You grant us a licence to host, reproduce, modify and distribute your content."
+    assert "content-license" in topics(base, base + f"\n{grant}\n")

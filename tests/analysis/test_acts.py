@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from watcher_app.analysis import analyze_change
 from watcher_app.analysis.acts import clip, is_limited, read_acts
 
 
@@ -77,8 +78,6 @@ def test_an_opt_out_stated_in_the_next_sentence_makes_a_practice_on_by_default()
 
 
 def test_the_opt_out_of_a_practice_on_by_default_is_not_listed_again_as_a_control() -> None:
-    from watcher_app.analysis import analyze_change
-
     old = "# Privacy\n\n## Training\n\nWe do not use your content to train our models.\n"
     flip = old.replace("We do not use your content to train our models.",
                        "We use your content to train our models. "

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from tests.analysis.conftest import Edit
 from watcher_app.analysis import analyze_change
-from watcher_app.analysis.acts import read_acts
+from watcher_app.analysis.acts import read_acts, topic_of
+from watcher_app.analysis.categories import score_categories
+from watcher_app.analysis.rules import load_rules
+from watcher_app.analysis.sections import diff_sentences
 
 
 def _with_section(edit: Edit, body: str) -> str:
@@ -107,9 +110,6 @@ def test_a_financial_interest_transferred_is_no_data_shared() -> None:
 
 
 def test_an_appeal_to_arbitration_or_a_disputes_body_is_about_dispute_resolution() -> None:
-    from watcher_app.analysis.acts import topic_of
-    from watcher_app.analysis.rules import load_rules
-
     def topic(sentence: str) -> str:
         return topic_of(read_acts(sentence)["appeal"].act, sentence, rules=load_rules())
 
@@ -133,9 +133,6 @@ def test_an_award_received_is_no_data_collected() -> None:
 
 
 def test_a_software_licence_or_a_lone_modify_is_no_content_licence() -> None:
-    from watcher_app.analysis.categories import score_categories
-    from watcher_app.analysis.sections import diff_sentences
-
     def topics(old: str, new: str) -> set[str]:
         diff = diff_sentences(old, new)
         return {h.name for h in score_categories(diff, [False] * len(diff.edits)).hits}

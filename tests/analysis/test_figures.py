@@ -67,6 +67,20 @@ def test_lists_growing_and_shrinking() -> None:
     assert (banned.topic, banned.effect, banned.level) == ("acceptable-use", "worse", "medium")
 
 
+def test_a_condition_put_before_a_practice_is_no_list_item() -> None:
+    # A real Zoom edit: "If authorized by any applicable settings," put before the marketing
+    # purpose read as a recipient added to the advertising list
+    old = ("Marketing and Promotions: To permit Zoom and its third party marketing partners to "
+           "market, advertise, and promote Zoom products and services.")
+    new = ("Marketing and Promotions: If authorized by any applicable settings, to permit Zoom "
+           "and its third party marketing partners to market, advertise, and promote Zoom "
+           "products and services.")
+    assert not [f for f in _findings(old, new) if f.kind == "list"]
+    # ... while a list item added to the same clause still widens it
+    [grew, *_] = _findings(old, old.replace("Zoom and its", "Zoom, data brokers and its"))
+    assert (grew.kind, grew.topic, grew.effect) == ("list", "data-sharing", "worse")
+
+
 def test_a_licence_broadened_is_high() -> None:
     [f] = _findings("You grant us a licence to host your content.",
                     "You grant us a perpetual, irrevocable licence to host your content.")

@@ -244,12 +244,17 @@ _NOT_ITEMS = frozenset("then also required applicable including include includes
                        "etc other others inc ltd llc corp co limited".split()) | STOP_WORDS
 
 
+_CONDITIONS = frozenset("if when unless where once provided".split())
+
+
 def _is_item(text: str) -> bool:
     """Does an inserted or deleted run read as a list item (a few words with one of substance,
     not a parenthesis, a company suffix or a connective)?"""
     words = [w for w in TOKEN.findall(text) if w[:1].isalnum()]
     if not words or len(words) > MAX_ITEM_WORDS or text.lstrip().startswith("("):
         return False
+    if words[0].lower() in _CONDITIONS:
+        return False  # "If enabled by the account owner," is a condition, not a list item
     return any(len(w) >= 3 and w.lower() not in _NOT_ITEMS for w in words)
 
 

@@ -2,7 +2,9 @@
 comma, an update banner, where data is stored (not how long), a rule against abusing an appeals
 channel (not an appeal), fraud named as what a practice prevents, a user distributing their own
 apps, consent withdrawn (not a purchase), a financial interest transferred or an award received
-(not data), a software licence or a lone "modify" (not a content licence). Each case has its
+(not data), a software licence or a lone "modify" (not a content licence), content provided
+by others (not shared), a ban opened by "Fundamentally, do not" (a rule for users), an Internet
+service provider (no recipient of data), use "in a responsible manner" (no liability). Each case has its
 counterpart: the same words stating the real thing still count."""
 
 from __future__ import annotations
@@ -145,3 +147,49 @@ def test_a_software_licence_or_a_lone_modify_is_no_content_licence() -> None:
     # a grant of rights in users' content still is one
     grant = "You grant us a licence to host, reproduce, modify and distribute your content."
     assert "content-license" in topics(base, base + f"\n{grant}\n")
+
+
+def test_content_provided_by_others_is_no_data_shared() -> None:
+    for sentence in ("Our services may also include certain features and content that are "
+                     "provided or sponsored by others.",
+                     "Additional information about our services is provided for users in "
+                     "Austria here."):
+        assert "share" not in read_acts(sentence), sentence
+    # data provided or made available to someone still is
+    for sentence in ("Your personal information may be provided to our partners.",
+                     "Your messages are made available directly to your contacts."):
+        assert read_acts(sentence)["share"].state == 3, sentence
+
+
+def test_a_ban_opened_by_an_adverb_is_a_rule_for_users() -> None:
+    def acts(lead: str) -> set[str]:
+        old = f"# Terms\n\n## Restrictions\n\n{lead}\n\n- spamming other users;\n"
+        new = old + "- selling, licensing, or commercializing data obtained from our services;\n"
+        return {f.act for f in analyze_change(old, new).findings}
+
+    assert "sell" not in acts("Fundamentally, do not do, try to do, or encourage others to do "
+                              "any of the following:")
+    assert "sell" not in acts("Please do not do any of the following:")
+    # a list of what the platform does is the platform's practice
+    assert "sell" in acts("We may do any of the following with your data:")
+
+
+def test_an_internet_service_provider_is_no_recipient_of_data() -> None:
+    def topics(added: str) -> set[str]:
+        base = "# Terms\n\n## Network costs\n\nOur apps use the Internet.\n"
+        diff = diff_sentences(base, base + f"\n{added}\n")
+        return {h.name for h in score_categories(diff, [False] * len(diff.edits)).hits}
+
+    assert "data-sharing" not in topics("These uses may count against your data allowance with "
+                                        "your mobile or Internet service providers.")
+    # the service providers who receive data still are
+    assert "data-sharing" in topics("We rely on service providers who help us run the apps.")
+
+
+def test_using_a_service_in_a_responsible_manner_is_no_liability() -> None:
+    assert "liable" not in read_acts("We expect you to engage with them in a responsible, "
+                                     "legal, and safe manner.")
+    for sentence in ("We are not responsible for content posted by others.",
+                     "We will not be held responsible for any indirect losses.",
+                     "Our total liability will not exceed $100."):
+        assert "liable" in read_acts(sentence), sentence

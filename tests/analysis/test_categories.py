@@ -186,3 +186,17 @@ def test_a_hedge_on_the_law_is_no_prohibition_for_users(policy: str, edit: Edit)
     got = analyze_change(old, new)
     assert "acceptable-use" not in got.categories
     assert not any(f.topic == "acceptable-use" for f in got.findings)
+
+
+def test_a_control_over_what_is_saved_is_a_user_right(policy: str, edit: Edit) -> None:
+    for sentence in ("A setting lets you control whether your activity on other sites is "
+                     "saved in your account.",
+                     "You can use your Activity controls to decide what is saved.",
+                     "You can visit your account page to find and manage activity information "
+                     "that is saved."):
+        new = edit("## 6. Contact", f"## 6. Contact\n{sentence}")
+        hits = [h.name for h in analyze_change(policy, new).category_hits]
+        assert "user-rights" in hits, sentence
+    # a control of the platform's own is none of the user's
+    new = edit("## 6. Contact", "## 6. Contact\nOur security controls protect the service.")
+    assert "user-rights" not in [h.name for h in analyze_change(policy, new).category_hits]

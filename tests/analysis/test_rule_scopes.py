@@ -4,8 +4,8 @@ channel (not an appeal), fraud named as what a practice prevents, a user distrib
 apps, consent withdrawn (not a purchase), a financial interest transferred or an award received
 (not data), a software licence or a lone "modify" (not a content licence), content provided
 by others (not shared), a ban opened by "Fundamentally, do not" (a rule for users), an Internet
-service provider (no recipient of data), use "in a responsible manner" (no liability). Each case has its
-counterpart: the same words stating the real thing still count."""
+service provider (no recipient of data), use "in a responsible manner" (no liability). Each
+case has its counterpart: the same words stating the real thing still count."""
 
 from __future__ import annotations
 

@@ -78,6 +78,21 @@ def test_table_cells_are_read_under_their_column_header() -> None:
     assert "To keep it safe." in change.new_block  # the row stays the cell's context
 
 
+def test_a_list_written_inside_a_paragraph_is_read_under_its_lead() -> None:
+    lead = "We may suspend or terminate accounts, including for the following reasons:"
+    para = (f"{lead} (i) protecting the Services; (ii) breach of these Terms; and/or "
+            "(iii) your prolonged inactivity. We will tell you why.")
+    old = f"## Ending these terms\n{para}"
+    new = old.replace("(ii) breach of these Terms;", "(ii) breach of these Terms; (iii) fraud;")
+    [change] = diff_sentences(old, new).edits
+    assert change.kind == "added" and change.new == "(iii) fraud;"
+    assert change.lead == lead
+    # the sentence after the list's last item is no item of it
+    later = old.replace("We will tell you why.", "We will tell you why by e-mail.")
+    [change] = diff_sentences(old, later).edits
+    assert change.lead == ""
+
+
 def test_a_replaced_paragraph_keeps_its_place_for_clause_pairing(policy: str,
                                                                  edit: Edit) -> None:
     new = edit("We keep chat logs for 30 days.",

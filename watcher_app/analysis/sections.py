@@ -142,6 +142,8 @@ def block_sentences(block: Block) -> list[tuple[str, Block]]:
     """Sentences of one block, each with the block it is read in. Each cell of a table row is
     read on its own (a purpose, the data it uses and its legal basis are three statements, not
     one sentence), under its column header as the innermost heading ("Legal bases")."""
+    if block.kind == "para":
+        return _with_inline_leads(block)
     if block.kind != "row" or not block.cells:
         return [(s, block) for s in split_sentences(block.text)]
     out = []
@@ -153,6 +155,23 @@ def block_sentences(block: Block) -> list[tuple[str, Block]]:
         if label and block.cells != block.header and len(label.split()) <= HEADER_MAX_WORDS:
             where = replace(block, path=(*block.path, label))
         out += [(s, where) for s in split_sentences(cell)]
+    return out
+
+
+def _with_inline_leads(block: Block) -> list[tuple[str, Block]]:
+    """The sentences of a paragraph; the items of a list written inside it ("... for the
+    following reasons: (i) protecting the Services; (ii) ...; and/or (v) your prolonged
+    inactivity.") are read under the sentence that introduces them, as a list block's items
+    are under its lead ("You agree not to:")."""
+    out: list[tuple[str, Block]] = []
+    lead = ""
+    for sentence in split_sentences(block.text):
+        out.append((sentence, replace(block, lead=lead) if lead else block))
+        end = sentence.rstrip()[-1:]
+        if end == ":":
+            lead = sentence
+        elif end not in (";", ","):
+            lead = ""  # the list's last item, or no list
     return out
 
 

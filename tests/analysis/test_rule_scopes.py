@@ -1,11 +1,12 @@
-"""Where a topic word or an act does not mean what it usually means: markup moved across a
-comma, an update banner, where data is stored (not how long), a rule against abusing an appeals
-channel (not an appeal), fraud named as what a practice prevents, a user distributing their own
-apps, consent withdrawn (not a purchase), a financial interest transferred or an award received
-(not data), a software licence or a lone "modify" (not a content licence), content provided
-by others (not shared), a ban opened by "Fundamentally, do not" (a rule for users), an Internet
-service provider (no recipient of data), use "in a responsible manner" (no liability). Each
-case has its counterpart: the same words stating the real thing still count."""
+"""Where a topic word or an act does not mean what it usually means: markup moved across a comma,
+an update banner, where data is stored (not how long), a rule against abusing an appeals channel
+(not an appeal), fraud named as what a practice prevents, a user distributing their own apps,
+consent withdrawn (not a purchase), a financial interest transferred or an award received (not
+data), a software licence or a lone "modify" (not a content licence), content provided by others
+(not shared), a ban opened by "Fundamentally, do not" (a rule for users), an Internet service
+provider (no recipient of data), use "in a responsible manner" (no liability), what "you will
+need to" store (no retention by the platform). Each case has its counterpart: the same words
+stating the real thing still count."""
 
 from __future__ import annotations
 
@@ -193,3 +194,14 @@ def test_using_a_service_in_a_responsible_manner_is_no_liability() -> None:
                      "We will not be held responsible for any indirect losses.",
                      "Our total liability will not exceed $100."):
         assert "liable" in read_acts(sentence), sentence
+
+
+def test_what_users_will_need_to_store_is_no_retention_by_the_platform() -> None:
+    assert "retain" not in [f.act for f in analyze_change(
+        "# Photos\n\nWe show your photos.\n",
+        "# Photos\n\nWe show your photos.\nYou will need to initiate saving to your PC to "
+        "store those photos until you decide to delete them.\n").findings]
+    assert "retain" in [f.act for f in analyze_change(
+        "# Photos\n\nWe show your photos.\n",
+        "# Photos\n\nWe show your photos.\nWe store those photos until you decide to delete "
+        "them.\n").findings]

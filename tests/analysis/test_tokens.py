@@ -13,6 +13,9 @@ def test_sentence_splitting_respects_abbreviations() -> None:
     ]
     assert split_sentences("Close your account.For details see below.") == [
         "Close your account.", "For details see below."]
+    # ... and so does a question that lost its space ("retention period?If so, ...")
+    assert split_sentences("Has the user consented to a longer period?If so, we keep it.") == [
+        "Has the user consented to a longer period?", "If so, we keep it."]
 
 
 def test_list_like_clauses_are_sentences_of_their_own() -> None:

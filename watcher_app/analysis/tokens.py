@@ -56,7 +56,7 @@ _ABBREV = frozenset(
 # written as one sentence are statements of their own: a semicolon ends one ("...; and those
 # that provide fraud detection services"), and so does a colon or comma before an enumerator
 # ("when: (1) you provide Feedback ..., or (2) ...").
-_SPLIT = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2}\.)(?=[A-Z][a-z])"
+_SPLIT = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[a-z]{2}[.?!])(?=[A-Z][a-z])"
                     r"|;\s+(?=[\"'(\[]?\w)"
                     r"|[:,]\s+(?=(?:(?:and|or)\s+)?\((?:\d{1,2}|[a-h]|[ivx]{1,4})\)\s)")
 # Line-break markup shown as text ("Device Information<br>* Cookies", escaped by the page)

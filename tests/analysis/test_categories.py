@@ -200,3 +200,15 @@ def test_a_control_over_what_is_saved_is_a_user_right(policy: str, edit: Edit) -
     # a control of the platform's own is none of the user's
     new = edit("## 6. Contact", "## 6. Contact\nOur security controls protect the service.")
     assert "user-rights" not in [h.name for h in analyze_change(policy, new).category_hits]
+
+
+def test_research_on_ai_capabilities_with_data_is_ai_training(policy: str, edit: Edit) -> None:
+    old = edit("We use your information to run and improve the service.",
+               "We use data to conduct research, including for scientific purposes.")
+    new = edit("We use your information to run and improve the service.",
+               "We use data to conduct research, including advanced machine learning and "
+               "artificial intelligence capabilities.")
+    assert "ai-training" in [h.name for h in analyze_change(old, new).category_hits]
+    # research on anything else is not
+    other = old.replace("for scientific purposes", "for public health")
+    assert "ai-training" not in [h.name for h in analyze_change(old, other).category_hits]

@@ -5,7 +5,8 @@ consent withdrawn (not a purchase), a financial interest transferred or an award
 data), a software licence or a lone "modify" (not a content licence), content provided by others
 (not shared), a ban opened by "Fundamentally, do not" (a rule for users), an Internet service
 provider (no recipient of data), use "in a responsible manner" (no liability), what "you will
-need to" store (no retention by the platform). Each case has its counterpart: the same words
+need to" store (no retention by the platform), "encrypted backups" named (no encryption added, but
+backups kept). Each case has its counterpart: the same words
 stating the real thing still count."""
 
 from __future__ import annotations
@@ -205,3 +206,16 @@ def test_what_users_will_need_to_store_is_no_retention_by_the_platform() -> None
         "# Photos\n\nWe show your photos.\n",
         "# Photos\n\nWe show your photos.\nWe store those photos until you decide to delete "
         "them.\n").findings]
+
+
+def test_encrypted_backups_named_are_kept_data_not_encryption_added() -> None:
+    acts = read_acts("We keep your encrypted backups if you use our storage services.")
+    assert "retain" in acts and "encrypt" not in acts
+    assert "encrypt" not in read_acts("Meta may store your encrypted backups.")
+    assert "encrypt" not in read_acts("You can choose to use encrypted backups.")
+    # encryption stated as what is done still is
+    for sentence in ("Your messages are end-to-end encrypted.",
+                     "We encrypt your data in transit and at rest.",
+                     "Backups are always encrypted with your password.",
+                     "We use encryption to protect your files."):
+        assert "encrypt" in read_acts(sentence), sentence

@@ -219,3 +219,17 @@ def test_encrypted_backups_named_are_kept_data_not_encryption_added() -> None:
                      "Backups are always encrypted with your password.",
                      "We use encryption to protect your files."):
         assert "encrypt" in read_acts(sentence), sentence
+
+
+def test_a_rule_for_children_is_an_age_rule_not_a_rule_of_conduct() -> None:
+    def prohibitions(old: str, new: str) -> list[str]:
+        return [f.topic for f in analyze_change(f"# Children\n\n{old}\n",
+                                                f"# Children\n\n{new}\n").findings
+                if f.act == "prohibition"]
+
+    assert prohibitions("If you're under the Age Limit, do not use the Service, and do not "
+                        "provide any personal data to us.",
+                        "If you're under the Age Limit, do not use the Service.") == ["minors"]
+    # the same list of don'ts for everyone is about conduct
+    assert prohibitions("You may not use the Service to send spam, or post malware.",
+                        "You may not use the Service to send spam.") == ["acceptable-use"]

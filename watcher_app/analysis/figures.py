@@ -212,7 +212,12 @@ def list_findings(edit: SentenceEdit, old_acts: dict[str, ActRead], new_acts: di
             if prohibited and (governing is None or governing.act.kind != "practice"):
                 what = ("adds to what users may not do" if grew
                         else "removes something users were not allowed to do")
-                out.append(Finding("list", "acceptable-use", "medium",
+                # a rule for children ("If you're under the Age Limit, do not ...") is an
+                # age rule, not a rule of conduct
+                young = rules.any_pattern.get("minors")
+                topic = "minors" if young is not None and young.search(sentence) \
+                    else "acceptable-use"
+                out.append(Finding("list", topic, "medium",
                                    "worse" if grew else "better", f"{what}: “{text}”",
                                    "" if grew else clip(sentence, [span]),
                                    clip(sentence, [span]) if grew else "", "prohibition",

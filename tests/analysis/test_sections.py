@@ -156,3 +156,20 @@ def test_a_huge_rewrite_is_analysed_coarsely_but_still_judged() -> None:
     assert diff.coarse  # nothing aligned in time: one replaced region
     a = analyze_change(old, new, budget_s=0.0)
     assert a.coarse and a.severity == "high" and "data-sharing" in a.categories
+
+
+def test_a_nested_list_flattened_into_its_parent_is_read_under_its_item() -> None:
+    text = "\n".join([
+        "## AI Services",
+        "You agree to the following:",
+        "- viii. Third-party claims. You answer for claims about your use.",
+        "- ix. Usage Restrictions. You agree that you will not use the AI services:",
+        "- 1\\. For social scoring;",
+        "- 2\\. To create facial recognition databases.",
+        "- x. Export. You can export your data.",
+    ])
+    blocks = [b for b in parse_blocks(text) if b.kind == "item"]
+    leads = {b.text[:5]: b.lead for b in blocks}
+    assert leads["1\\. F"] == leads["2\\. T"] == blocks[1].text
+    # the parent list's next item is back under the parent's lead
+    assert leads["x. Ex"] == leads["viii."] == "You agree to the following:"

@@ -103,6 +103,8 @@ def parse_blocks(text: str) -> list[Block]:
     stack: list[tuple[int, str]] = []
     blocks: list[Block] = []
     lead = ""
+    # a nested list: (its lead item, its items' numbering, the outer list's lead)
+    inner: tuple[str, str | None, str] | None = None
     header: tuple[str, ...] = ()  # the first row of the table being read
     for raw in text.split("\n"):
         line = raw.strip()
@@ -118,11 +120,23 @@ def parse_blocks(text: str) -> list[Block]:
             stack.append((level, title))
             blocks.append(Block("heading", title, tuple(t for _, t in stack)))
             lead = ""
+            inner = None
             continue
         path = tuple(t for _, t in stack)
         if line.startswith("- "):
-            blocks.append(Block("item", line[2:].strip(), path, lead))
+            item = line[2:].strip()
+            if inner and inner[1] is not None and _numbering(item) != inner[1]:
+                lead, inner = inner[2], None  # back in the outer list
+            blocks.append(Block("item", item, path, lead))
+            if inner and inner[1] is None:
+                inner = (inner[0], _numbering(item), inner[2])
+            if item.endswith(":"):
+                # a nested list flattened into this one: its items are read under this item
+                # ("ix. Usage Restrictions. ... you will not use the AI services: - 1. ...")
+                inner = (item, None, lead)
+                lead = item
             continue
+        inner = None
         if line.startswith("|") and line.endswith("|") and len(line) > 1:
             cells = tuple(c.strip() for c in line.strip("|").split("|"))
             if not header:
@@ -133,6 +147,17 @@ def parse_blocks(text: str) -> list[Block]:
             blocks.append(Block("para", line, path))
         lead = line if line.endswith(":") else ""
     return blocks
+
+
+_NUMBERING = re.compile(r"^\(?(?:(\d{1,3})|([ivxlc]{1,5})|([a-z]))\\?[.)]\s", re.IGNORECASE)
+
+
+def _numbering(item: str) -> str:
+    """The kind of number a list item starts with ("1." digit, "ix." roman, "b)" letter)."""
+    m = _NUMBERING.match(item)
+    if not m:
+        return ""
+    return "digit" if m.group(1) else "roman" if m.group(2) else "letter"
 
 
 HEADER_MAX_WORDS = 8  # a longer first-row cell is data, not a column header

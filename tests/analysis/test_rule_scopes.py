@@ -233,3 +233,16 @@ def test_a_rule_for_children_is_an_age_rule_not_a_rule_of_conduct() -> None:
     # the same list of don'ts for everyone is about conduct
     assert prohibitions("You may not use the Service to send spam, or post malware.",
                         "You may not use the Service to send spam.") == ["acceptable-use"]
+
+
+def test_sharing_by_users_or_shared_as_an_adjective_is_no_platform_sharing() -> None:
+    for sentence in ("Our Services allow sharing of information in many ways, such as your "
+                     "profile, posts and messages.",
+                     "Please review and edit such content before sharing with others.",
+                     "We will honor the audience choices for shared content.",
+                     "Microsoft will process your shared data to look for new patterns."):
+        assert "share" not in read_acts(sentence), sentence
+    for sentence in ("We have shared your personal data with our partners.",
+                     "We share your content with advertisers.",
+                     "Please note that we share your data with our affiliates."):
+        assert "share" in read_acts(sentence), sentence

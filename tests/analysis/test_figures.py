@@ -76,6 +76,10 @@ def test_a_condition_put_before_a_practice_is_no_list_item() -> None:
            "and its third party marketing partners to market, advertise, and promote Zoom "
            "products and services.")
     assert not [f for f in _findings(old, new) if f.kind == "list"]
+    # ... nor is a clause of its own joined with "and"
+    assert not [f for f in _findings("Refunds are subject to our policy.",
+                                     "Refunds are subject to our policy, and we may modify our "
+                                     "prices prospectively.") if f.kind == "list"]
     # ... while a list item added to the same clause still widens it
     [grew, *_] = _findings(old, old.replace("Zoom and its", "Zoom, data brokers and its"))
     assert (grew.kind, grew.topic, grew.effect) == ("list", "data-sharing", "worse")

@@ -212,3 +212,14 @@ def test_research_on_ai_capabilities_with_data_is_ai_training(policy: str, edit:
     # research on anything else is not
     other = old.replace("for scientific purposes", "for public health")
     assert "ai-training" not in [h.name for h in analyze_change(old, other).category_hits]
+
+
+def test_statutory_rights_saved_are_about_liability_not_privacy_rights(policy: str,
+                                                                       edit: Edit) -> None:
+    new = edit("## 6. Contact", "## 6. Contact\nNothing in this paragraph affects any statutory "
+               "rights you may have under applicable law.")
+    a = analyze_change(policy, new)
+    assert "liability" in a.categories and "user-rights" not in a.categories
+    # the rights a privacy law gives still are users' rights
+    new = edit("## 6. Contact", "## 6. Contact\nYou have the right to access your data.")
+    assert "user-rights" in analyze_change(policy, new).categories

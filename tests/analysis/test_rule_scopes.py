@@ -246,3 +246,11 @@ def test_sharing_by_users_or_shared_as_an_adjective_is_no_platform_sharing() -> 
                      "We share your content with advertisers.",
                      "Please note that we share your data with our affiliates."):
         assert "share" in read_acts(sentence), sentence
+
+
+def test_sharing_with_authorities_and_others_is_also_sharing() -> None:
+    both = "Certain laws require us to share information with regulators and third parties."
+    assert "share" in read_acts(both) and "authorities" in read_acts(both)
+    # with authorities alone it is the authorities' act only
+    alone = "Certain laws require us to share information with regulators."
+    assert "share" not in read_acts(alone) and "authorities" in read_acts(alone)

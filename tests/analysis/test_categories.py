@@ -223,3 +223,13 @@ def test_statutory_rights_saved_are_about_liability_not_privacy_rights(policy: s
     # the rights a privacy law gives still are users' rights
     new = edit("## 6. Contact", "## 6. Contact\nYou have the right to access your data.")
     assert "user-rights" in analyze_change(policy, new).categories
+
+
+def test_turning_features_off_is_a_user_control(policy: str, edit: Edit) -> None:
+    for sentence in ("Administrators continue to have the ability to turn these features off.",
+                     "You can turn off these AI features at any time."):
+        new = edit("## 6. Contact", f"## 6. Contact\n{sentence}")
+        assert "user-rights" in analyze_change(policy, new).categories, sentence
+    # turning off a device is nobody's privacy control
+    new = edit("## 6. Contact", "## 6. Contact\nTurn the device off before cleaning it.")
+    assert "user-rights" not in [h.name for h in analyze_change(policy, new).category_hits]

@@ -233,3 +233,18 @@ def test_turning_features_off_is_a_user_control(policy: str, edit: Edit) -> None
     # turning off a device is nobody's privacy control
     new = edit("## 6. Contact", "## 6. Contact\nTurn the device off before cleaning it.")
     assert "user-rights" not in [h.name for h in analyze_change(policy, new).category_hits]
+
+
+def test_removal_from_a_programme_is_termination_and_an_app_store_keeps_nothing(
+        policy: str, edit: Edit) -> None:
+    def hits(sentence: str) -> list[str]:
+        new = edit("## 6. Contact", f"## 6. Contact\n{sentence}")
+        return [h.name for h in analyze_change(policy, new).category_hits]
+
+    removal = ("Egregious or repeated behavior is grounds for immediate removal of your app from "
+               "the App Store, and from the Apple Developer Program.")
+    assert "termination" in hits(removal)
+    store = "Your app may be removed from the App Store until you demonstrate improvements."
+    assert "data-retention" not in hits(store)
+    # data stored until a date still is kept data
+    assert "data-retention" in hits("We store your messages until you delete them.")

@@ -248,3 +248,27 @@ def test_removal_from_a_programme_is_termination_and_an_app_store_keeps_nothing(
     assert "data-retention" not in hits(store)
     # data stored until a date still is kept data
     assert "data-retention" in hits("We store your messages until you delete them.")
+
+
+def test_a_phrase_restated_at_a_sentence_end_is_no_new_topic() -> None:
+    old = ("# Guidelines\n\nCreator apps should share the age rating of their content, and "
+           "communicate to users which content requires additional purchases.\n")
+    new = ("# Guidelines\n\nCreator apps must use an age restriction mechanism.\nYou should "
+           "communicate to users which content requires additional purchases.\n")
+    diff = diff_sentences(old, new)
+    scored = score_categories(diff, [False] * len(diff.edits))
+    # the purchases clause moved with its words: the change is about age, not payments
+    assert scored.hits[0].name == "minors"
+    assert "payments" not in select_categories(scored, Params())
+
+
+def test_who_is_affected_does_not_outweigh_the_topics_of_a_childrens_policy() -> None:
+    old = "\n".join(["# Children's Privacy Policy", "We collect a child's name.",
+                     *(f"Children {k} may use the app with a parent." for k in range(12))])
+    new = old.replace("We collect a child's name.",
+                      "We collect a child's name. We use cookies on this app.")
+    new = new.replace("with a parent.", "with a parent or guardian.")
+    diff = diff_sentences(old, new)
+    scored = score_categories(diff, [False] * len(diff.edits))
+    assert scored.hits[0].name == "minors"  # stated in every edit
+    assert "data-collection" in select_categories(scored, Params())

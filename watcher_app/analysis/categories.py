@@ -169,15 +169,22 @@ def quote(o: Occurrence, width: int = 60) -> str:
 # --- scoring ----------------------------------------------------------------------------------
 
 
+_WORD_RUN = re.compile(r"\S+")
+
+
 def is_novel(o: Occurrence, other_norm: str) -> bool:
     """Is the phrase, with a few words either side, absent from the other version? A clause
     restated in a new summary or moved elsewhere is not what the change is about. A flipped
     statement ("we do not ..." -> "we ...") is always new."""
     if o.flipped:
         return True
-    before = o.sentence[:o.start].split()[-3:]
-    after = o.sentence[o.end:].split()[:3]
-    window = " ".join(before + o.phrase.split() + after).lower()
+    # the text itself from the third word before to the third word after (a phrase that ends
+    # a sentence keeps its full stop attached, as the other version has it)
+    before = list(_WORD_RUN.finditer(o.sentence, 0, o.start))[-3:]
+    after = list(_WORD_RUN.finditer(o.sentence, o.end))[:3]
+    a = before[0].start() if before else o.start
+    b = after[-1].end() if after else o.end
+    window = " ".join(o.sentence[a:b].split()).lower()
     return window not in other_norm
 
 
@@ -247,24 +254,29 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
         # Each edit has one unit of attention (less when its best topic is weak), shared among
         # its topics with the main one favoured: a long sentence listing data types for a
         # training purpose is mostly about training, not a little about everything it names.
-        mass = min(1.0, max(raw.values()) / FULL_EDIT)
+        factor = 1.0
         if summary.search(" ".join(edit.path)) or pointer.search(edit.new or edit.old) or (
                 edit.block_kind == "heading" and edit.kind == "reworded"):
             # a summary restates the terms below it; a pointer names a page, and a retitled
             # section its topic, without changing either
-            mass *= SUMMARY_FACTOR
+            factor = SUMMARY_FACTOR
+        mass = min(1.0, max(raw.values()) / FULL_EDIT) * factor
         # a finding about who is affected (an age limit) makes that the edit's main topic
         focus = {f.topic for f in found}
         topical = {c: v for c, v in raw.items() if c not in rules.modifiers or c in focus}
+        # the topics share the attention their own strength earns: a strong word about who is
+        # affected ("age rating") does not make a weak, restated topic word a full edit
+        topical_mass = min(1.0, max(topical.values(), default=0.0) / FULL_EDIT) * factor
         section = edit.block_kind == "heading" and edit.kind != "reworded" and mass == 1.0
         norm = sum(v ** SHARPEN for v in topical.values())
         for cat, v in raw.items():
             # a modifier (minors) is scored beside the sentence's topic, not against it
             share = v ** SHARPEN / norm if cat in topical else 1.0
-            scores[cat] += EDIT_UNIT * mass * share
-            contributions[-1][cat] = EDIT_UNIT * mass * share
+            m = topical_mass if cat in topical else mass
+            scores[cat] += EDIT_UNIT * m * share
+            contributions[-1][cat] = EDIT_UNIT * m * share
             # how strongly one single edit is about this topic (see select_categories)
-            peak[cat] = max(peak.get(cat, 0.0), v * mass * min(1.0, 2 * share))
+            peak[cat] = max(peak.get(cat, 0.0), v * m * min(1.0, 2 * share))
             if section and v >= SECTION_TOPIC:
                 # a whole section on this topic added or removed: however big the rest of the
                 # change, the topic is part of it
@@ -363,7 +375,9 @@ def select_categories(scored: Scored, params: Params | None = None,
     hits = scored.hits
     if not hits:
         return ()
-    top = hits[0].score
+    # a topic is weighed against the strongest topic, not against who is affected (a policy
+    # for children names "children" in every sentence)
+    top = max((h.score for h in hits if h.name not in scored.modifiers), default=hits[0].score)
     def strong(name: str) -> float:
         return params.cat_modifier if name in scored.modifiers else params.cat_strong
 

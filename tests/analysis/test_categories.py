@@ -272,3 +272,17 @@ def test_who_is_affected_does_not_outweigh_the_topics_of_a_childrens_policy() ->
     scored = score_categories(diff, [False] * len(diff.edits))
     assert scored.hits[0].name == "minors"  # stated in every edit
     assert "data-collection" in select_categories(scored, Params())
+
+
+def test_a_plan_is_a_payment_only_when_it_is_paid_for(policy: str, edit: Edit) -> None:
+    def hits(sentence: str) -> list[str]:
+        new = edit("## 6. Contact", f"## 6. Contact\n{sentence}")
+        return [h.name for h in analyze_change(policy, new).category_hits]
+
+    for sentence in ("We will ask you to provide a plan to improve your compliance.",
+                     "The app shows texts from your mobile operator about your data plan.",
+                     "We create authentication codes, tokens, passkeys and recovery keys."):
+        assert "payments" not in hits(sentence), sentence
+    for sentence in ("Family plans are available to up to six members.",
+                     "Paid plans renew each month."):
+        assert "payments" in hits(sentence), sentence

@@ -254,3 +254,15 @@ def test_sharing_with_authorities_and_others_is_also_sharing() -> None:
     # with authorities alone it is the authorities' act only
     alone = "Certain laws require us to share information with regulators."
     assert "share" not in read_acts(alone) and "authorities" in read_acts(alone)
+
+
+def test_a_pointer_to_the_privacy_policy_states_no_practice(policy: str, edit: Edit) -> None:
+    # the link text "Privacy Policy" lost from a pointer is no data type dropped
+    old = edit("## 6. Contact", "## 6. Contact\nYou can learn about how we collect and use your "
+               "information in our Privacy Policy, including the ads we show.")
+    new = old.replace("our Privacy Policy,", "our ,")
+    assert "data-collection" not in analyze_change(old, new).categories
+    old = edit("## 6. Contact", "## 6. Contact\nOur Privacy Policy explains how we collect and "
+               "use your information.")
+    new = old.replace("Our Privacy Policy explains", "Our explains")
+    assert "data-collection" not in analyze_change(old, new).categories

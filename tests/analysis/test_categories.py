@@ -286,3 +286,13 @@ def test_a_plan_is_a_payment_only_when_it_is_paid_for(policy: str, edit: Edit) -
     for sentence in ("Family plans are available to up to six members.",
                      "Paid plans renew each month."):
         assert "payments" in hits(sentence), sentence
+
+
+def test_content_put_under_an_open_licence_is_a_content_licence(policy: str,
+                                                               edit: Edit) -> None:
+    new = edit("## 6. Contact", "## 6. Contact\nCertain encyclopedia content may also be subject "
+               "to the Creative Commons Attribution-ShareAlike 4.0 International License.")
+    diff = diff_sentences(policy, new)
+    scored = score_categories(diff, [False] * len(diff.edits))
+    # one such sentence states the topic outright: named however big the rest of the change
+    assert scored.peak["content-license"] >= Params().cat_strong

@@ -246,6 +246,9 @@ def test_removal_from_a_programme_is_termination_and_an_app_store_keeps_nothing(
     assert "termination" in hits(removal)
     store = "Your app may be removed from the App Store until you demonstrate improvements."
     assert "data-retention" not in hits(store)
+    keep_current = ("We collect required data to help keep these experiences reliable, up to date "
+                    "and secure.")
+    assert "data-retention" not in hits(keep_current)
     # data stored until a date still is kept data
     assert "data-retention" in hits("We store your messages until you delete them.")
 

@@ -178,8 +178,13 @@ def main() -> int:
         doc = Document.get(Document.platform == "acme-cloud")
         flip = Change.get(Change.document == doc)
         assert window.banner.change_id == flip.id, "the flip was not alerted"
+        shown: list[bool] = []
+        window.diff.ready.connect(lambda: shown.append(True))
         window.banner.view_btn.click()  # "View change", as the alert offers
-        QTest.qWait(1000)
+        started = time.monotonic()
+        while not shown and time.monotonic() - started < 30:  # read in the worker pool
+            QTest.qWait(50)
+        QTest.qWait(500)  # the analysis panel fills in after the comparison
         diff = window.diff
         diff.splitter.setSizes([SIZE[0] - PANEL_WIDTH - 260, PANEL_WIDTH])
         diff.jump_to_heading("3. AI features")

@@ -99,3 +99,13 @@ def test_any_input_gives_a_well_formed_analysis(lines: list[str], noise: list[st
     json.dumps(a.to_json())
     date = find_effective_date(new)
     assert date is None or re.fullmatch(r"\d{4}-\d\d-\d\d", date)
+
+
+def test_the_topic_that_decided_the_severity_is_named_first(policy: str, edit: Edit) -> None:
+    new = edit("We do not use your conversations to train our models.",
+               "We may use your conversations to train our models unless you opt out.")
+    new = edit("We keep chat logs for 30 days.", "We keep chat logs for 7 days.", new)
+    got = analyze_change(policy, new)
+    assert got.severity == "high" and got.findings[0].topic == "ai-training"
+    assert got.categories[0] == "ai-training"
+    assert set(got.categories) == {"ai-training", "data-retention"}

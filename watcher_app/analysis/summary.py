@@ -236,6 +236,10 @@ def judge(reading: Reading, params: Params | None = None) -> Analysis:
     severity, reason = decide(reading.judged, reading.editorial, findings, categories, params,
                               size=reading.size)
     ordered = by_consequence(findings, categories)  # the deciding one first
+    if ordered and ordered[0].topic in categories[1:]:
+        # the topic of what decided the severity is named first ("AI training, data
+        # retention" when training on by default made it high, not the order of the scores)
+        categories = (ordered[0].topic, *(c for c in categories if c != ordered[0].topic))
     return Analysis(
         severity=severity,
         severity_reason=reason,

@@ -49,3 +49,16 @@ def test_a_moved_protection_is_not_removed() -> None:
            "We encrypt your files at rest.")
     a = analyze_change(old, new)
     assert not [f for f in a.findings if f.topic == "security" and f.effect == "worse"]
+
+
+def test_an_act_on_one_side_of_a_paired_clause_is_quoted_alone() -> None:
+    # a removed and an added sentence paired because both share data: the authorities act of
+    # the new one has no old wording (the old sentence promised something else)
+    old = ("# Disclosing\n\nWith respect to users under the age of 18, we do not disclose "
+           "personal data to advertising partners by default.\n")
+    new = ("# Disclosing\n\nCourts and Authorities: We may process and share your personal data "
+           "to comply with a request from courts, authorities, or other authorized third "
+           "parties.\n")
+    found = [f for f in analyze_change(old, new).findings if f.act == "authorities"]
+    assert found and found[0].old == "" and "Courts" in found[0].new
+    assert "we do not disclose" not in found[0].quoted()

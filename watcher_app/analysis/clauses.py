@@ -144,11 +144,14 @@ class DocCounts:
 
 
 def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
-                   counts: DocCounts | None = None, editorial: bool = False) -> list[Finding]:
+                   counts: DocCounts | None = None, editorial: bool = False,
+                   paired: bool = False) -> list[Finding]:
     """Findings of one reworded sentence: acts whose state moved, figures that moved, lists
     that grew or shrank, a licence broadened or narrowed, a venue changed. An `editorial`
     edit (a renamed party, a date) is read for what its words could hide (a state, a figure)
-    but not for lists or forums, which a rename looks like."""
+    but not for lists or forums, which a rename looks like. A `paired` edit is a removed and
+    an added sentence read as one clause because they state one act: an act stated on one
+    side only is quoted alone (the other sentence is not its old or new wording)."""
     rules = rules or load_rules()
     counts = counts or DocCounts(None, rules)
     old_acts = read_acts(edit.old, edit.old_block, edit.lead, rules)
@@ -183,9 +186,9 @@ def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
         effect, what = _explain(act, so, sn)
         level = _level_for(act, effect, sn)
         old_q = clip(edit.old, (*o.cues, o.span, *near_spans(o.span, edit.old_spans))) if o \
-            else counterpart(edit, n, "old")
+            else "" if paired else counterpart(edit, n, "old")
         new_q = clip(edit.new, (*n.cues, n.span, *near_spans(n.span, edit.new_spans))) if n \
-            else counterpart(edit, o, "new")
+            else "" if paired else counterpart(edit, o, "new")
         topic = topic_of(act, edit.old, edit.new, rules=rules,
                          context=(edit.old_block, edit.new_block))
         out.append(Finding("state", topic, level,
@@ -244,7 +247,8 @@ def sentence_findings(diff: TextDiff, editorial: Sequence[bool],
         if k in pairs:
             old = diff.edits[pairs[k]]
             # the removed half of the pair is the same clause: it shares the findings
-            out[k] = out[pairs[k]] = compare_clause(reword(old, edit), rules, counts)
+            out[k] = out[pairs[k]] = compare_clause(reword(old, edit), rules, counts,
+                                                    paired=True)
         elif edit.kind == "reworded":
             # (a variant, an announced version of a clause shown above the one in force, is
             # read against that clause: what the announcement changes)

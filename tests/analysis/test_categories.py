@@ -13,6 +13,12 @@ from watcher_app.analysis.rules import load_rules, rules_dir
 from watcher_app.analysis.sections import diff_sentences
 
 
+def _topics_touched(policy: str, edit: Edit, sentence: str) -> list[str]:
+    """The topics scored when `sentence` is added under the example policy's contact heading."""
+    new = edit("## 6. Contact", f"## 6. Contact\n{sentence}")
+    return [h.name for h in analyze_change(policy, new).category_hits]
+
+
 def test_rules_are_data_and_name_only_known_categories() -> None:
     rules = load_rules()
     assert set(rules.patterns) <= set(CATEGORIES)
@@ -238,8 +244,7 @@ def test_turning_features_off_is_a_user_control(policy: str, edit: Edit) -> None
 def test_removal_from_a_programme_is_termination_and_an_app_store_keeps_nothing(
         policy: str, edit: Edit) -> None:
     def hits(sentence: str) -> list[str]:
-        new = edit("## 6. Contact", f"## 6. Contact\n{sentence}")
-        return [h.name for h in analyze_change(policy, new).category_hits]
+        return _topics_touched(policy, edit, sentence)
 
     removal = ("Egregious or repeated behavior is grounds for immediate removal of your app from "
                "the App Store, and from the Apple Developer Program.")
@@ -279,8 +284,7 @@ def test_who_is_affected_does_not_outweigh_the_topics_of_a_childrens_policy() ->
 
 def test_a_plan_is_a_payment_only_when_it_is_paid_for(policy: str, edit: Edit) -> None:
     def hits(sentence: str) -> list[str]:
-        new = edit("## 6. Contact", f"## 6. Contact\n{sentence}")
-        return [h.name for h in analyze_change(policy, new).category_hits]
+        return _topics_touched(policy, edit, sentence)
 
     for sentence in ("We will ask you to provide a plan to improve your compliance.",
                      "The app shows texts from your mobile operator about your data plan.",

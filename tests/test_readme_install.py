@@ -5,8 +5,9 @@ non-editable install once lacked two of the app's packages).
 The command is read from README.md (the line after `<!-- run-command -->`), never copied here,
 and run in a temporary folder. Adapted for a test machine with no internet, and only that:
 
-- the venv is made by this interpreter with `--system-site-packages`, so the app's
-  dependencies (PySide6 alone is ~200 MB) come from this machine's Python instead of PyPI;
+- the venv is made by this interpreter with `--system-site-packages`, and a `.pth` file lets
+  it see the test runner's own venv after its own packages, so the app's dependencies
+  (PySide6 alone is ~200 MB) come from this machine instead of PyPI;
 - pip reads no configuration and no index on the internet: only the local wheel stores this
   machine's pip is configured with (file:// indexes, find-links folders). pip's build isolation
   still installs the build backend the project declares (setuptools>=77) from there. Without
@@ -24,6 +25,7 @@ import re
 import shlex
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,20 @@ def local_pip_sources() -> list[str] | None:
     args = [f"--index-url={indexes[0]}"] if indexes else ["--no-index"]
     args += [f"--extra-index-url={v}" for v in indexes[1:]]
     return args + [f"--find-links={v}" for v in links]
+
+
+def see_runner_packages(venv: Path) -> None:
+    """Let the new venv see the packages of the environment running the tests (a venv of its
+    own under .ci/run), after its own: a machine's local wheel store may lack one of the app's
+    dependencies (plyer), which .ci/run installed from the package index."""
+    paths = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    system = {sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})[k]
+              for k in ("purelib", "platlib")}
+    extra = sorted(p for p in paths - system if Path(p).is_dir())
+    if not extra:
+        return  # the tests run on the system's Python: --system-site-packages covers it
+    [site] = (venv / "lib").glob("python*/site-packages")
+    (site / "zz-test-runner.pth").write_text("\n".join(extra) + "\n", encoding="utf-8")
 
 
 def offline_env() -> dict[str, str]:
@@ -103,6 +119,7 @@ def test_the_readme_install_command_installs_a_working_app(tmp_path: Path) -> No
     env = offline_env()
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
                    cwd=tmp_path, env=env, check=True)
+    see_runner_packages(venv)
     sources = local_pip_sources()
     if sources is None:
         try:

@@ -301,7 +301,7 @@ def _paragraph_opt_out(sentence: str, block: str, act: Act, lex: Lexicon) -> boo
     return False
 
 
-_USER_SUBJECT = re.compile(r"(?:^|\W)(you|users?|members?|people|others)\s+(?:[\w'-]+\s+){0,3}$",
+_USER_SUBJECT = re.compile(r"(?:^|\W)(you|users?|members?|people|others)\s+(?:[\w'-]+\s+){0,4}$",
                            re.IGNORECASE)
 _PLATFORM_SUBJECT = re.compile(r"\b(we|us)\b", re.IGNORECASE)
 

@@ -161,24 +161,29 @@ _JOIN = {",", "and", "or", ";", "and/or", "as", "well"}
 def _items(edit: SentenceEdit) -> tuple[list[tuple[str, tuple[int, int]]],
                                         list[tuple[str, tuple[int, int]]]]:
     """(items added to, items removed from) a list inside a reworded sentence: words inserted
-    or deleted next to a comma or a conjunction."""
+    or deleted next to a comma or a conjunction. The words are aligned without the commas and
+    conjunctions that join them ("spam or malware" -> "spam, malware or chain letters" adds
+    "chain letters", not "malware")."""
     om = list(TOKEN.finditer(edit.old))
     nm = list(TOKEN.finditer(edit.new))
     ot = [m.group().lower() for m in om]
     nt = [m.group().lower() for m in nm]
-    sm = SequenceMatcher(None, ot, nt, autojunk=False)
+    oi = [k for k, t in enumerate(ot) if t not in _JOIN]
+    ni = [k for k, t in enumerate(nt) if t not in _JOIN]
+    sm = SequenceMatcher(None, [ot[k] for k in oi], [nt[k] for k in ni], autojunk=False)
     added: list[tuple[str, tuple[int, int]]] = []
     removed: list[tuple[str, tuple[int, int]]] = []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             continue
-        old_words = [t for t in ot[i1:i2] if t not in _JOIN]
-        new_words = [t for t in nt[j1:j2] if t not in _JOIN]
-        if new_words and not old_words and _listy(nt, j1, j2):
-            added.append((_span_text(edit.new, nm, j1, j2), (nm[j1].start(), nm[j2 - 1].end())))
-        elif old_words and not new_words and _listy(ot, i1, i2):
-            removed.append((_span_text(edit.old, om, i1, i2),
-                            (om[i1].start(), om[i2 - 1].end())))
+        if j2 > j1 and i2 == i1:
+            a, b = ni[j1], ni[j2 - 1] + 1
+            if _listy(nt, a, b):
+                added.append((_span_text(edit.new, nm, a, b), (nm[a].start(), nm[b - 1].end())))
+        elif i2 > i1 and j2 == j1:
+            a, b = oi[i1], oi[i2 - 1] + 1
+            if _listy(ot, a, b):
+                removed.append((_span_text(edit.old, om, a, b), (om[a].start(), om[b - 1].end())))
     return added, removed
 
 
@@ -203,8 +208,9 @@ def list_findings(edit: SentenceEdit, old_acts: dict[str, ActRead], new_acts: di
     out: list[Finding] = []
     for items, acts, sentence, grew in ((added, new_acts, edit.new, True),
                                         (removed, old_acts, edit.old, False)):
+        other = edit.old if grew else edit.new
         for text, span in items:
-            if not _is_item(text):
+            if not _is_item(text) or lex.scope_limit.search(text) or _restated_item(text, other):
                 continue
             prohibited = lex.prohibition.search(sentence) or (
                 edit.lead and lex.prohibition.search(edit.lead))
@@ -264,6 +270,14 @@ def _is_item(text: str) -> bool:
         # a clause of its own, not a list item
         return False
     return any(len(w) >= 3 and w.lower() not in _NOT_ITEMS for w in words)
+
+
+def _restated_item(text: str, other: str) -> bool:
+    """Does the other version of the sentence already name every word of substance of this
+    "item" ("for any or no reason" -> "for any other reason or no reason": no new reason)?"""
+    named = {w.lower() for w in TOKEN.findall(other)}
+    words = [w.lower() for w in TOKEN.findall(text) if w[:1].isalnum()]
+    return all(w in named or w in _NOT_ITEMS for w in words)
 
 
 def _governing(acts: dict[str, ActRead], span: tuple[int, int]) -> ActRead | None:

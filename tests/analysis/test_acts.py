@@ -37,6 +37,9 @@ def states(sentence: str) -> dict[str, int]:
     ("We encrypt your files at rest.", "encrypt", 3),
     # waivers carry their negation in them
     ("You may not bring a class action against us.", "class-waiver", 3),
+    # possessives and contractions
+    ("We retain Children's information for as long as necessary.", "retain", 3),
+    ("You're responsible for all network usage and associated costs.", "user-responsible", 3),
 ])
 def test_acts_and_their_states(sentence: str, act: str, state: int) -> None:
     assert states(sentence).get(act) == state, states(sentence)
@@ -49,6 +52,9 @@ def test_a_rule_for_users_is_not_a_platform_practice() -> None:
     assert states("(2) not share or transfer your account (e.g., sell or transfer the "
                   "personal data of others);") == {}
     assert states("2. We do not sell your data.") == {"sell": 0}
+    # the user's right to end the agreement is no termination at will by the platform
+    assert "terminate-at-will" not in states(
+        "You have a right to terminate this agreement at any time by deactivating your account.")
 
 
 def test_clip_keeps_short_sentences_whole_and_cuts_long_ones() -> None:

@@ -303,3 +303,27 @@ def test_content_put_under_an_open_licence_is_a_content_licence(policy: str,
     scored = score_categories(diff, [False] * len(diff.edits))
     # one such sentence states the topic outright: named however big the rest of the change
     assert scored.peak["content-license"] >= Params().cat_strong
+
+
+def test_data_disclosed_under_the_law_is_law_enforcement(policy: str, edit: Edit) -> None:
+    # a real Google edit: the "Handling requests for your data" section removed
+    old = edit("## 6. Contact", "## 6. Handling requests for your data\nGoogle accesses and "
+               "discloses data, including communications, in accordance with the laws of "
+               "Ireland.\n## 7. Contact")
+    got = analyze_change(old, policy)
+    assert got.categories[0] == "law-enforcement"
+
+
+def test_contracted_you_are_responsible_is_liability(policy: str, edit: Edit) -> None:
+    new = edit("## 6. Contact", "## 6. Contact\nYou're responsible for all network usage "
+               "and associated costs.")
+    got = analyze_change(policy, new)
+    assert "liability" in got.categories
+    assert any(f.topic == "liability" for f in got.findings)
+
+
+def test_what_is_made_available_to_you_is_not_shared_data() -> None:
+    rules = load_rules()
+    share = rules.patterns["data-sharing"][0].regex
+    assert not share.search("Redemption options will be made available to you on the page.")
+    assert share.search("Your profile will be made available to advertisers.")

@@ -65,6 +65,25 @@ def test_lists_growing_and_shrinking() -> None:
     [banned] = _findings("You may not use the service to send spam or malware.",
                          "You may not use the service to send spam, malware or chain letters.")
     assert (banned.topic, banned.effect, banned.level) == ("acceptable-use", "worse", "medium")
+    # the words are aligned without their commas and conjunctions: the new item is the chain
+    # letters, not the malware the list already named
+    assert "chain letters" in banned.what and "malware" not in banned.what
+
+
+def test_a_hedge_or_a_restated_word_is_no_new_list_item() -> None:
+    # a real X edit: the at-will termination clause restated with a legal hedge in front and
+    # "any or no reason" spelled out
+    old = ("We may suspend or terminate your account or cease providing you with all or part "
+           "of the Services at any time for any or no reason.")
+    new = ("To the extent permitted by law, we may also terminate your account or cease "
+           "providing you with all or part of the Services for any other reason or no reason "
+           "at our convenience.")
+    assert not [f for f in _findings(old, new) if f.kind == "list"]
+    # a real new item beside a hedge is still one
+    [grew] = [f for f in _findings("We share your data with service providers.",
+                                   "To the extent permitted by law, we share your data with "
+                                   "service providers and data brokers.") if f.kind == "list"]
+    assert "data brokers" in grew.what and grew.effect == "worse"
 
 
 def test_a_condition_put_before_a_practice_is_no_list_item() -> None:

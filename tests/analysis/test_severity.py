@@ -150,3 +150,18 @@ def test_the_fitted_cap_lowers_limited_protections_only() -> None:
     # a practice allowed only in some places is still what the users there get
     practice = Finding("state", "data-sharing", "high", "worse", "z", act="sell", limited=True)
     assert calibrate([practice], Params(limited_cap=True))[0].level == "high"
+
+
+def test_a_retitled_heading_states_no_practice() -> None:
+    # a real TikTok edit: "Children" renamed "users of the Under 13 Experience" throughout, the
+    # section heading with it; the title names a section, it does not newly share anything
+    old = ("# Privacy\n## 1. Data\nWe collect your email address.\n"
+           "## 2. How We Share Children's Information\n"
+           "TikTok does not sell information from Children to third parties.\n## 3. Contact\n")
+    new = ("# Privacy\n## 1. Data\nWe collect your email address.\n"
+           "## 2. How We Share Information of Users of the Under 13 Experience\n"
+           "TikTok does not sell information from users of the Under 13 Experience to third "
+           "parties.\n## 3. Contact\n")
+    got = analyze_change(old, new)
+    assert not any("How We Share" in f.new for f in got.findings)
+    assert "How We Share" not in got.severity_reason

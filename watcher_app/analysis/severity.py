@@ -251,8 +251,9 @@ def fire_triggers(diff: TextDiff, editorial: Sequence[bool],
                   rules: Rules | None = None) -> list[Fired]:
     rules = rules or load_rules()
     triggers, union = _triggers(rules)
-    # only edits where some trigger could fire are examined, trigger by trigger
-    candidates = [not ed and bool(union.search(e.old + "\n" + e.new))
+    # only edits where some trigger could fire are examined, trigger by trigger (a heading
+    # names a section, it states nothing: "How We Share Information" is no new sharing)
+    candidates = [not ed and e.block_kind != "heading" and bool(union.search(e.old + "\n" + e.new))
                   for e, ed in zip(diff.edits, editorial, strict=True)]
     fired: list[Fired] = []
     for trigger in triggers:

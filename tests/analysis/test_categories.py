@@ -327,3 +327,17 @@ def test_what_is_made_available_to_you_is_not_shared_data() -> None:
     share = rules.patterns["data-sharing"][0].regex
     assert not share.search("Redemption options will be made available to you on the page.")
     assert share.search("Your profile will be made available to advertisers.")
+
+
+def test_who_a_changed_clause_is_for_is_named_beside_its_topic(policy: str,
+                                                                edit: Edit) -> None:
+    # a real Spotify edit: among many new advertising sentences, a firm rule that no data of
+    # under-18s goes to advertising partners; the change is about minors too
+    new = edit("We share information with service providers who help us run the service.",
+               "We share information with service providers who help us run the service. "
+               "We share your data with advertising partners to show you relevant ads. Our "
+               "partners measure how ads perform. Advertising partners may combine data with "
+               "information they hold. We may share aggregated statistics with advertisers.\n"
+               "We do not disclose personal data to advertising partners for users under the "
+               "age of 18.")
+    assert analyze_change(policy, new).categories == ("data-sharing", "minors")

@@ -247,6 +247,10 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
                     if f.topic in rules.patterns:
                         raw[f.topic] = max(raw.get(f.topic, 0.0), FINDING_SCORE)
                         evidence[f.topic].append((FINDING_SCORE + f.rank, f.quoted()))
+                for cat in [c for c in raw if c in rules.modifiers]:
+                    # the clause that changed names who it is for ("users under the age of
+                    # 18"): what it does, it does to them
+                    raw[cat] = max(raw[cat], FINDING_SCORE)
         significance.append(sum(raw.values()))
         contributions.append({})
         if not raw:

@@ -341,3 +341,27 @@ def test_who_a_changed_clause_is_for_is_named_beside_its_topic(policy: str,
                "We do not disclose personal data to advertising partners for users under the "
                "age of 18.")
     assert analyze_change(policy, new).categories == ("data-sharing", "minors")
+
+
+def test_a_term_replaced_throughout_changes_who_not_what() -> None:
+    # a real TikTok edit: "Children" became "users" or "users of this experience" sentence
+    # after sentence; the clauses around the term (selling, keeping) say what they said
+    old = "\n".join([
+        "# Children's Privacy Policy", "## 1. Information we collect",
+        "When Children register, we collect only a username, a password and a birthday.",
+        "We may collect device identifiers from Children automatically.",
+        "## 2. Sharing", "We do not sell information from Children to third parties.",
+        "## 3. Retention",
+        "We retain Children's information for as long as reasonably necessary.",
+        "## 4. Contact", "Write to privacy@example.org."])
+    new = old.replace("Children register", "users register").replace(
+        "from Children automatically", "from users automatically").replace(
+        "from Children to", "from users of this experience to").replace(
+        "retain Children's", "retain user")
+    got = analyze_change(old, new)
+    assert got.categories[0] == "minors" and got.severity == "low"
+    assert not {"data-sharing", "data-retention"} & set(got.categories)
+    # the same sweep beside a real change of the retention period still names retention
+    longer = analyze_change(old, new.replace("for as long as reasonably necessary",
+                                             "for five years"))
+    assert longer.categories[0] == "data-retention" and longer.severity == "medium"

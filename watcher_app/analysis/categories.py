@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from watcher_app.analysis.acts import LEVELS, Finding
 from watcher_app.analysis.params import Params
@@ -218,19 +218,22 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
     peak: dict[str, float] = {}
     summary = re.compile(rules.editorial["summary_headings"], re.IGNORECASE)
     pointer = re.compile(rules.editorial["pointer"], re.IGNORECASE)
-    for edit, is_editorial, found in zip(edits, editorial, findings, strict=True):
+    swept = swept_edits(edits, rules)
+    for k, (edit, is_editorial, found) in enumerate(zip(edits, editorial, findings,
+                                                        strict=True)):
         raw: dict[str, float] = {}
         if not is_editorial:
             text = "\n".join((edit.old, edit.new, edit.lead))
             for cat, patterns in rules.patterns.items():
                 if not rules.any_pattern[cat].search(text):
                     continue
-                total, direct = _score_edit(edit, patterns, rules, diff, evidence[cat])
+                total, direct = _score_edit(edit, patterns, rules, diff, evidence[cat],
+                                            k in swept and cat not in rules.modifiers)
                 if cat in rules.modifiers:
                     total = direct  # who is affected must be named by the change itself
                 heading = next((t for t in reversed(edit.path)
                                 if any(h.search(t) for h in rules.headings[cat])), None)
-                if total and heading is not None:
+                if total and heading is not None and (direct or k not in swept):
                     total += HEADING_BONUS
                     if not direct:  # the heading is the evidence that this edit is on topic
                         verb = {"added": "adds", "removed": "removes"}.get(edit.kind, "edits")
@@ -260,7 +263,8 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
         # training purpose is mostly about training, not a little about everything it names.
         factor = 1.0
         if summary.search(" ".join(edit.path)) or pointer.search(edit.new or edit.old) or (
-                edit.block_kind == "heading" and edit.kind == "reworded"):
+                edit.block_kind == "heading" and (edit.kind == "reworded"
+                                                  or _retitled(edit, edits))):
             # a summary restates the terms below it; a pointer names a page, and a retitled
             # section its topic, without changing either
             factor = SUMMARY_FACTOR
@@ -299,16 +303,52 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
     return Scored(tuple(hits), significance, peak, rules.modifiers, tuple(contributions))
 
 
+SWEEP_EDITS = 3  # a term deleted alone from this many reworded sentences is replaced throughout
+_POSSESSIVE = re.compile(r"['’]s$|s['’]$")
+
+
+def _deleted_terms(edit: SentenceEdit, skip: set[str]) -> frozenset[str]:
+    words = (_POSSESSIVE.sub("", w.lower().strip("_*.,;:()\"“”'’")) for w in edit.deleted)
+    return frozenset(w for w in words if w and w[:1].isalnum() and w not in skip)
+
+
+def swept_edits(edits: Sequence[SentenceEdit], rules: Rules) -> set[int]:
+    """The rewordings that only replace a term the change replaces throughout ("Children" ->
+    "users of the Under 13 Experience" in sentence after sentence): the clauses around the
+    term say what they said, to whomever they now name."""
+    skip = {*rules.editorial["stopwords"], *rules.editorial["pronouns"]}
+    deleted = {k: _deleted_terms(e, skip) for k, e in enumerate(edits)
+               if e.kind == "reworded" and not e.variant}
+    counts: dict[frozenset[str], int] = defaultdict(int)
+    for terms in deleted.values():
+        if terms:
+            counts[terms] += 1
+    replaced = set().union(*(t for t, n in counts.items() if n >= SWEEP_EDITS))
+    return {k for k, terms in deleted.items() if terms and terms <= replaced}
+
+
+def _retitled(heading: SentenceEdit, edits: Sequence[SentenceEdit]) -> bool:
+    """Is an added (removed) heading a new title for a section whose text stays, with no
+    sentence under it added (removed)? "How We Share Children's Information" becoming "How
+    We Share Information of Users of the Under 13 Experience" adds no section on sharing."""
+    depth = len(heading.path)
+    return not any(e is not heading and e.kind == heading.kind and e.path[:depth] == heading.path
+                   for e in edits)
+
+
 def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, diff: TextDiff,
-                evidence: list[tuple[float, str]]) -> tuple[float, float]:
+                evidence: list[tuple[float, str]], swept: bool = False) -> tuple[float, float]:
     """One category's score for one edit, and the part of it the edit states directly (not
-    mere context): each pattern counts once, at its best occurrence."""
+    mere context): each pattern counts once, at its best occurrence. In a `swept` edit (a
+    term replaced throughout the document) a phrase next to the replaced term is context."""
     total = direct = 0.0
     for pattern in patterns:
         best: tuple[float, Occurrence] | None = None
         # a rule for the user about a topic (developers must get consent before sharing
         # data) is about that topic, though it is no practice of the platform
         for o in occurrences(edit, pattern, rules, duties=False):
+            if swept and o.direction == "near":
+                o = replace(o, direction="context")
             value = pattern.weight * DIRECTION_FACTOR[o.direction]
             if o.direction in ("added", "removed"):
                 other = diff.old_norm if o.direction == "added" else diff.new_norm

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from watcher_app.analysis.acts import LEVELS, Finding
 from watcher_app.analysis.params import Params
+from watcher_app.analysis.renames import retitled, swept_edits
 from watcher_app.analysis.rules import (
     Pattern,
     Rules,
@@ -264,7 +265,7 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
         factor = 1.0
         if summary.search(" ".join(edit.path)) or pointer.search(edit.new or edit.old) or (
                 edit.block_kind == "heading" and (edit.kind == "reworded"
-                                                  or _retitled(edit, edits))):
+                                                  or retitled(edit, edits))):
             # a summary restates the terms below it; a pointer names a page, and a retitled
             # section its topic, without changing either
             factor = SUMMARY_FACTOR
@@ -301,39 +302,6 @@ def score_categories(diff: TextDiff, editorial: Sequence[bool],
                 break
         hits.append(CategoryHit(cat, round(value, 2), tuple(seen)))
     return Scored(tuple(hits), significance, peak, rules.modifiers, tuple(contributions))
-
-
-SWEEP_EDITS = 3  # a term deleted alone from this many reworded sentences is replaced throughout
-_POSSESSIVE = re.compile(r"['’]s$|s['’]$")
-
-
-def _deleted_terms(edit: SentenceEdit, skip: set[str]) -> frozenset[str]:
-    words = (_POSSESSIVE.sub("", w.lower().strip("_*.,;:()\"“”'’")) for w in edit.deleted)
-    return frozenset(w for w in words if w and w[:1].isalnum() and w not in skip)
-
-
-def swept_edits(edits: Sequence[SentenceEdit], rules: Rules) -> set[int]:
-    """The rewordings that only replace a term the change replaces throughout ("Children" ->
-    "users of the Under 13 Experience" in sentence after sentence): the clauses around the
-    term say what they said, to whomever they now name."""
-    skip = {*rules.editorial["stopwords"], *rules.editorial["pronouns"]}
-    deleted = {k: _deleted_terms(e, skip) for k, e in enumerate(edits)
-               if e.kind == "reworded" and not e.variant}
-    counts: dict[frozenset[str], int] = defaultdict(int)
-    for terms in deleted.values():
-        if terms:
-            counts[terms] += 1
-    replaced = set().union(*(t for t, n in counts.items() if n >= SWEEP_EDITS))
-    return {k for k, terms in deleted.items() if terms and terms <= replaced}
-
-
-def _retitled(heading: SentenceEdit, edits: Sequence[SentenceEdit]) -> bool:
-    """Is an added (removed) heading a new title for a section whose text stays, with no
-    sentence under it added (removed)? "How We Share Children's Information" becoming "How
-    We Share Information of Users of the Under 13 Experience" adds no section on sharing."""
-    depth = len(heading.path)
-    return not any(e is not heading and e.kind == heading.kind and e.path[:depth] == heading.path
-                   for e in edits)
 
 
 def _score_edit(edit: SentenceEdit, patterns: Sequence[Pattern], rules: Rules, diff: TextDiff,

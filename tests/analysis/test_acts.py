@@ -95,3 +95,13 @@ def test_the_opt_out_of_a_practice_on_by_default_is_not_listed_again_as_a_contro
     elsewhere = old + "\n## Sharing\n\nYou can opt out of sharing at any time.\n"
     assert any("adds a user control: an opt-out" in f.what
                for f in analyze_change(old, elsewhere).findings)
+
+
+def test_data_synced_across_devices_is_no_right_of_access() -> None:
+    # a real Microsoft edit: browser data synced "so you can access your data on all your
+    # signed-in browsers across your devices" is a feature, not the right to access data
+    assert "right-access" not in states(
+        "Some browser information will be synced when you sign in so you can access your "
+        "data on all your signed-in browsers across your devices.")
+    assert states("You can access your data at any time in your account settings.").get(
+        "right-access") == 3

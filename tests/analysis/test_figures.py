@@ -95,6 +95,11 @@ def test_a_condition_put_before_a_practice_is_no_list_item() -> None:
            "and its third party marketing partners to market, advertise, and promote Zoom "
            "products and services.")
     assert not [f for f in _findings(old, new) if f.kind == "list"]
+    # ... nor is a clause ending in a verb ("those modified prices will apply")
+    assert not [f for f in _findings(
+        "Refunds are subject to our policy, and we may modify our prices prospectively.",
+        "Refunds are subject to our policy, and we may modify our prices and those modified "
+        "prices will apply prospectively.") if f.kind == "list"]
     # ... nor is a clause of its own joined with "and"
     assert not [f for f in _findings("Refunds are subject to our policy.",
                                      "Refunds are subject to our policy, and we may modify our "

@@ -257,6 +257,7 @@ _NOT_ITEMS = frozenset("then also required applicable including include includes
 
 _CONDITIONS = frozenset("if when unless where once provided".split())
 _SUBJECTS = frozenset("we you they it he she".split())
+_MODALS = frozenset("will shall may must can would should could".split())
 
 
 def _is_item(text: str) -> bool:
@@ -265,7 +266,8 @@ def _is_item(text: str) -> bool:
     words = [w for w in TOKEN.findall(text) if w[:1].isalnum()]
     if not words or len(words) > MAX_ITEM_WORDS or text.lstrip().startswith("("):
         return False
-    if words[0].lower() in _CONDITIONS or (len(words) > 2 and words[0].lower() in _SUBJECTS):
+    if words[0].lower() in _CONDITIONS or (len(words) > 2 and words[0].lower() in _SUBJECTS) \
+            or (len(words) > 2 and words[-2].lower() in _MODALS):
         # "If enabled by the account owner," is a condition, "and we may modify our prices"
         # a clause of its own, not a list item
         return False

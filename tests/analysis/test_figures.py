@@ -114,3 +114,18 @@ def test_a_licence_broadened_is_high() -> None:
                     "You grant us a perpetual, irrevocable licence to host your content.")
     assert (f.topic, f.effect, f.level) == ("content-license", "worse", "high")
     assert "perpetual" in f.what and "irrevocable" in f.what
+
+
+def test_a_link_text_lost_by_the_capture_is_no_item_dropped() -> None:
+    # a real Facebook capture: the names of linked documents vanished from the text, leaving
+    # "the , or"; no rule of conduct was dropped
+    old = ("If we disable your account for a violation of our Terms, the Community Standards, "
+           "or other terms and policies, you agree not to create another account.")
+    new = ("If we disable your account for a violation of our Terms, the , or other terms and "
+           "policies, you agree not to create another account.")
+    assert not [f for f in _findings(old, new) if f.kind == "list"]
+    # an item really dropped from the same list still is one
+    [dropped] = [f for f in _findings(
+        "You may not use the service to send spam, malware or chain letters.",
+        "You may not use the service to send spam or malware.") if f.kind == "list"]
+    assert "chain letters" in dropped.what and dropped.effect == "better"

@@ -182,9 +182,21 @@ def _items(edit: SentenceEdit) -> tuple[list[tuple[str, tuple[int, int]]],
                 added.append((_span_text(edit.new, nm, a, b), (nm[a].start(), nm[b - 1].end())))
         elif i2 > i1 and j2 == j1:
             a, b = oi[i1], oi[i2 - 1] + 1
-            if _listy(ot, a, b):
+            if _listy(ot, a, b) and not _dangling(nt, ni[j1 - 1] + 1 if j1 else 0):
                 removed.append((_span_text(edit.old, om, a, b), (om[a].start(), om[b - 1].end())))
     return added, removed
+
+
+_DETERMINERS = frozenset("the our a an your their its this these".split())
+
+
+def _dangling(toks: list[str], k: int) -> bool:
+    """Does the new sentence keep a determiner with nothing after it where the words went
+    ("violations of our Terms, the , or other terms")? The name was a link whose text the
+    capture lost, not an item the policy dropped."""
+    before = toks[k - 1] if k > 0 else ""
+    after = toks[k] if k < len(toks) else ""
+    return before in _DETERMINERS and (after == "" or not after[:1].isalnum())
 
 
 def _listy(toks: list[str], i: int, j: int) -> bool:

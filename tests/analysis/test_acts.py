@@ -52,6 +52,11 @@ def test_a_rule_for_users_is_not_a_platform_practice() -> None:
     assert states("(2) not share or transfer your account (e.g., sell or transfer the "
                   "personal data of others);") == {}
     assert states("2. We do not sell your data.") == {"sell": 0}
+    # the platform opting a user's case out of arbitration is no opt-out the user holds
+    assert "opt-out" not in states("Spotify may opt your case out of arbitration by sending "
+                                   "a signed notice to your counsel.")
+    assert states("You may opt out of arbitration by sending us a signed notice.").get(
+        "opt-out") == 3
     # the user's right to end the agreement is no termination at will by the platform
     assert "terminate-at-will" not in states(
         "You have a right to terminate this agreement at any time by deactivating your account.")

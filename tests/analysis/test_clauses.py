@@ -62,3 +62,21 @@ def test_an_act_on_one_side_of_a_paired_clause_is_quoted_alone() -> None:
     found = [f for f in analyze_change(old, new).findings if f.act == "authorities"]
     assert found and found[0].old == "" and "Courts" in found[0].new
     assert "we do not disclose" not in found[0].quoted()
+
+
+def test_a_hedged_protection_hedged_again_is_weakened() -> None:
+    # a real Discord edit: notice before government requests went from "will attempt" to "may
+    # attempt"; both are discretionary, the second more so
+    lead = ("We may disclose information in response to a request for information if we "
+            "believe disclosure is required by law, including law enforcement requirements. ")
+    sentence = ("Where allowed and feasible, we {} attempt to provide you with prior notice "
+                "before disclosing your information in response to such a request.")
+    [weaker] = _findings(lead + sentence.format("will"), lead + sentence.format("may"))
+    assert (weaker.topic, weaker.effect, weaker.level) == ("law-enforcement", "worse", "medium")
+    assert weaker.old.startswith("will attempt") and weaker.new.startswith("may attempt")
+    # the other way round is in users' favour; the same hedges reworded are no finding
+    [firmer] = _findings(lead + sentence.format("may"), lead + sentence.format("will"))
+    assert firmer.effect == "better"
+    assert not _findings(lead + sentence.format("will"),
+                         lead + sentence.format("will").replace("Where allowed and feasible",
+                                                                "Where permitted and feasible"))

@@ -47,6 +47,7 @@ __all__ = ["LEVELS", "Finding", "clip", "compare_clause", "folded_opt_outs", "is
 
 OPT_OUT_ACT = "opt-out"  # the user control folded into a practice on by default (see below)
 CLASS_NAMES = {"protection": "a protection", "control": "a user control"}
+HEDGE_CHARS = 50  # words of discretion this close before a protection soften it (as acts._state)
 _PHRASES = {
     # (kind group, old state, new state) -> words; {name} is the act's name
     ("more", "to3"): "{name} is now allowed",
@@ -173,6 +174,12 @@ def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
             continue
         so = o.state if o else ABSENT
         sn = n.state if n else ABSENT
+        if so == sn == 2 and o is not None and n is not None and act.kind == "protection":
+            # "we will attempt to provide prior notice" -> "we may attempt to": a protection
+            # already hedged is hedged again (or, the other way, less)
+            hedges_old, hedges_new = _hedges(o, edit.old, rules), _hedges(n, edit.new, rules)
+            if hedges_new != hedges_old:
+                so, sn = (3, 2) if hedges_new > hedges_old else (2, 3)
         if so == sn or {so, sn} <= {ABSENT, 0} and act.more_is_worse:
             continue
         if not act.more_is_worse and {so, sn} <= {ABSENT, 0}:
@@ -200,6 +207,13 @@ def compare_clause(edit: SentenceEdit, rules: Rules | None = None,
     if not editorial:
         out += venue_findings(edit, old_acts, new_acts, rules)
     return _dedupe(out)
+
+
+def _hedges(read: ActRead, sentence: str, rules: Rules) -> int:
+    """How many words of discretion come shortly before a protection ("may", "attempt to",
+    "where feasible"): each one makes the promise softer."""
+    window = sentence[max(0, read.span[0] - HEDGE_CHARS):read.span[0]]
+    return sum(1 for _ in lexicon(rules).discretion.finditer(window))
 
 
 def _restated(read: ActRead, text: str, other: str, spans: Sequence[tuple[int, int]]) -> bool:

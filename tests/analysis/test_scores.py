@@ -17,7 +17,7 @@ from watcher_app.analysis.params import GRID, Params
 # Leave-one-document-out figures reached (combined over both truth files: category micro F1,
 # severity exact), and the slack allowed before failing. These are honest figures: every
 # fitted threshold is fitted again without the held-out document (see the scorer's --loo).
-LOO_REACHED = (0.852, 0.904)
+LOO_REACHED = (0.855, 0.904)
 MARGIN = 0.02
 
 

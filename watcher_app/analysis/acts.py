@@ -41,6 +41,7 @@ LEVELS = ("low", "medium", "high")
 ABSENT = -1  # the act is not stated in this version of the clause
 QUOTE_WORDS = 8  # a sentence longer than this is cut to the words around its cues
 IMPROVEMENT_LEVEL = "medium"  # a change in users' favour is still a meaningful one
+HEDGE_CHARS = 50  # words of discretion this close before a protection make it only "may"
 
 
 @dataclass(frozen=True)
@@ -371,7 +372,8 @@ def _state(sentence: str, start: int, end: int, act: Act, lex: Lexicon,
         elif act.kind == "control" and cue(lex.refusal, sentence):
             state = 2  # a right the platform may refuse
         elif act.kind == "protection" and cue(
-                lex.discretion, sentence[max(0, start - 50):start], max(0, start - 50)):
+                lex.discretion, sentence[max(0, start - HEDGE_CHARS):start],
+                max(0, start - HEDGE_CHARS)):
             state = 2
         else:
             state = 3

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from watcher_app.analysis.acts import (
     ABSENT,
+    HEDGE_CHARS,
     IMPROVEMENT_LEVEL,
     LEVELS,
     STOP_WORDS,
@@ -47,7 +48,6 @@ __all__ = ["LEVELS", "Finding", "clip", "compare_clause", "folded_opt_outs", "is
 
 OPT_OUT_ACT = "opt-out"  # the user control folded into a practice on by default (see below)
 CLASS_NAMES = {"protection": "a protection", "control": "a user control"}
-HEDGE_CHARS = 50  # words of discretion this close before a protection soften it (as acts._state)
 _PHRASES = {
     # (kind group, old state, new state) -> words; {name} is the act's name
     ("more", "to3"): "{name} is now allowed",
